@@ -1,0 +1,107 @@
+//! Persistence the authority needs. Implemented by both store backends and covered by the
+//! same conformance suite as the directory's `Store`.
+//!
+//! Every "consume" operation is atomic: two nodes racing to redeem one code or one refresh
+//! token cannot both win.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::grants::{
+    AuthContext, AuthorizationCode, BrowserSession, CodeRedemption, DeviceCode, RefreshRedemption,
+    RefreshToken,
+};
+use super::keys::SigningKey;
+use super::lockout::LockoutState;
+use crate::audit::AuditEvent;
+use crate::ids::{TenantId, UserId};
+use crate::store::StoreResult;
+
+/// A pure state transition applied inside the store's transaction (used for lockout, whose
+/// rule lives in `LockoutPolicy` but whose read-modify-write must be atomic across nodes).
+pub type LockoutUpdate<'a> = &'a (dyn Fn(LockoutState) -> LockoutState + Send + Sync);
+
+#[async_trait]
+pub trait AuthorityStore: Send + Sync {
+    // ── signing keys ────────────────────────────────────────────────────────────────
+    async fn add_signing_key(&self, key: &SigningKey, audit: &AuditEvent) -> StoreResult<()>;
+    /// All keys of a tenant that are not yet expired at `now`, newest first.
+    async fn signing_keys(
+        &self,
+        tenant: TenantId,
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<SigningKey>>;
+
+    // ── authorization codes ─────────────────────────────────────────────────────────
+    async fn insert_authorization_code(&self, code: &AuthorizationCode) -> StoreResult<()>;
+    /// Marks the code used and returns it (`Fresh`) — or `Replayed` if it was used before,
+    /// or `NotFound`. Expiry is the caller's rule (the code is returned either way).
+    async fn consume_authorization_code(
+        &self,
+        code_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<CodeRedemption>;
+
+    // ── refresh tokens ──────────────────────────────────────────────────────────────
+    async fn insert_refresh_token(&self, token: &RefreshToken) -> StoreResult<()>;
+    /// Marks the token used (`Fresh`). If it was already used or revoked, revokes every
+    /// token of its family and returns `Reused`. Expiry is the caller's rule.
+    async fn consume_refresh_token(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<RefreshRedemption>;
+    /// Revokes every token of a family (e.g. a replayed authorization code's).
+    async fn revoke_refresh_family(&self, family_id: Uuid) -> StoreResult<u64>;
+    /// Revokes every refresh token of a user ("revoke sessions"); returns how many.
+    async fn revoke_user_refresh_tokens(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        audit: &AuditEvent,
+    ) -> StoreResult<u64>;
+
+    // ── device codes ────────────────────────────────────────────────────────────────
+    /// `Duplicate { what: "user code" }` if a live code has the same user code.
+    async fn insert_device_code(&self, code: &DeviceCode) -> StoreResult<()>;
+    async fn device_code_by_user_code(
+        &self,
+        user_code: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<DeviceCode>>;
+    /// Approves (with the signed-in user's context) or denies a pending code. Returns
+    /// false if it was not pending (already decided, redeemed or unknown).
+    async fn decide_device_code(
+        &self,
+        user_code: &str,
+        approval: Option<AuthContext>,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
+    /// Records a poll and returns the code as it was before this poll (so the caller can
+    /// apply `slow_down` from `last_polled_at`). If it was `Approved`, it becomes
+    /// `Redeemed` atomically and the returned copy carries the approval.
+    async fn poll_device_code(
+        &self,
+        device_code_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<DeviceCode>>;
+
+    // ── browser sessions ────────────────────────────────────────────────────────────
+    async fn insert_session(&self, session: &BrowserSession) -> StoreResult<()>;
+    async fn session(&self, session_hash: &str) -> StoreResult<Option<BrowserSession>>;
+    async fn delete_session(&self, session_hash: &str) -> StoreResult<()>;
+
+    // ── smart lockout ───────────────────────────────────────────────────────────────
+    async fn lockout_state(&self, user: UserId) -> StoreResult<LockoutState>;
+    /// Applies `update` to the user's lockout state atomically and returns the new state.
+    async fn update_lockout(
+        &self,
+        user: UserId,
+        update: LockoutUpdate<'_>,
+    ) -> StoreResult<LockoutState>;
+
+    // ── housekeeping ────────────────────────────────────────────────────────────────
+    /// Deletes expired codes, tokens and sessions; returns how many rows went.
+    async fn purge_expired(&self, now: OffsetDateTime) -> StoreResult<u64>;
+}

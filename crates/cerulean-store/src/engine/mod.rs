@@ -1,0 +1,256 @@
+//! The store's logic, written once for both backends.
+//!
+//! sqlx's SQLite driver accepts PostgreSQL-style `$1` placeholders, and the statements
+//! the store needs are plain SQL both databases understand (including
+//! `INSERT … ON CONFLICT DO NOTHING`). So every statement, its arguments and the
+//! transaction around it live here, and a backend only supplies the few things that
+//! really differ ([`Backend`]): how a write transaction begins (`BEGIN IMMEDIATE` on
+//! SQLite), how errors map, how migrations are locked and the prefix match for audit
+//! queries. A rule fixed here is fixed for both databases, and the conformance suite
+//! checks they agree.
+
+pub(crate) mod apps;
+pub(crate) mod audit;
+pub(crate) mod groups;
+pub(crate) mod tenants;
+pub(crate) mod users;
+
+use async_trait::async_trait;
+use cerulean_directory::StoreResult;
+
+use crate::codec::{Arg, Columns};
+
+/// What a database backend provides to the shared engine.
+#[async_trait]
+pub(crate) trait Backend: Send + Sync + 'static {
+    /// `sqlite` or `postgres`.
+    const NAME: &'static str;
+    type Row: Columns + Send + Sync + 'static;
+    /// An open write transaction; dropping it without [`Backend::commit`] rolls it back.
+    type Tx: Send;
+
+    /// Begins a write transaction that holds the write lock from its first statement on
+    /// (so concurrent writers queue instead of failing).
+    async fn begin_write(&self) -> StoreResult<Self::Tx>;
+    async fn commit(&self, tx: Self::Tx) -> StoreResult<()>;
+    /// Runs one statement in `tx`; returns the number of rows it affected.
+    async fn execute(&self, tx: &mut Self::Tx, sql: &str, args: Vec<Arg>) -> StoreResult<u64>;
+    /// Runs a script of several statements in `tx` (migrations).
+    async fn execute_script(&self, tx: &mut Self::Tx, sql: &str) -> StoreResult<()>;
+    async fn fetch_optional_in(
+        &self,
+        tx: &mut Self::Tx,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> StoreResult<Option<Self::Row>>;
+    /// Reads outside any transaction (from the reader pool).
+    async fn fetch_all(&self, sql: &str, args: Vec<Arg>) -> StoreResult<Vec<Self::Row>>;
+    async fn fetch_optional(&self, sql: &str, args: Vec<Arg>) -> StoreResult<Option<Self::Row>>;
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// A condition that `column` starts with `prefix`, case-sensitively and with no
+    /// wildcard characters in `prefix` honoured, using placeholder `$param`; and the value
+    /// to bind there.
+    fn starts_with(column: &str, param: usize, prefix: &str) -> (String, String);
+}
+
+/// Implements `cerulean_directory::Store` for a [`Backend`] by forwarding to the engine.
+macro_rules! impl_store {
+    ($ty:ty) => {
+        #[async_trait::async_trait]
+        impl cerulean_directory::Store for $ty {
+            fn backend(&self) -> &'static str {
+                <$ty as $crate::engine::Backend>::NAME
+            }
+            async fn ping(&self) -> cerulean_directory::StoreResult<()> {
+                $crate::engine::Backend::ping(self).await
+            }
+            async fn create_tenant(
+                &self,
+                tenant: &cerulean_directory::Tenant,
+                initial_domain: &cerulean_directory::Domain,
+                applications: &[cerulean_directory::Application],
+                audit: &cerulean_directory::AuditEvent,
+            ) -> cerulean_directory::StoreResult<()> {
+                $crate::engine::tenants::create_tenant(
+                    self,
+                    tenant,
+                    initial_domain,
+                    applications,
+                    audit,
+                )
+                .await
+            }
+            async fn update_tenant(
+                &self,
+                tenant: &cerulean_directory::Tenant,
+                audit: &cerulean_directory::AuditEvent,
+            ) -> cerulean_directory::StoreResult<()> {
+                $crate::engine::tenants::update_tenant(self, tenant, audit).await
+            }
+            async fn tenant(
+                &self,
+                id: cerulean_directory::TenantId,
+            ) -> cerulean_directory::StoreResult<Option<cerulean_directory::Tenant>> {
+                $crate::engine::tenants::tenant(self, id).await
+            }
+            async fn tenants(
+                &self,
+            ) -> cerulean_directory::StoreResult<Vec<cerulean_directory::Tenant>> {
+                $crate::engine::tenants::tenants(self).await
+            }
+            async fn add_domain(
+                &self,
+                domain: &cerulean_directory::Domain,
+                audit: &cerulean_directory::AuditEvent,
+            ) -> cerulean_directory::StoreResult<()> {
+                $crate::engine::tenants::add_domain(self, domain, audit).await
+            }
+            async fn update_domain(
+                &self,
+                domain: &cerulean_directory::Domain,
+                audit: &cerulean_directory::AuditEvent,
+            ) -> cerulean_directory::StoreResult<()> {
+                $crate::engine::tenants::update_domain(self, domain, audit).await
+            }
+            async fn domain(
+                &self,
+                name: &str,
+            ) -> cerulean_directory::StoreResult<Option<cerulean_directory::Domain>> {
+                $crate::engine::tenants::domain(self, name).await
+            }
+            async fn domains(
+                &self,
+                tenant: cerulean_directory::TenantId,
+            ) -> cerulean_directory::StoreResult<Vec<cerulean_directory::Domain>> {
+                $crate::engine::tenants::domains(self, tenant).await
+            }
+            async fn create_user(
+                &self,
+                user: &cerulean_directory::User,
+                audit: &cerulean_directory::AuditEvent,
+            ) -> cerulean_directory::StoreResult<()> {
+                $crate::engine::users::create_user(self, user, audit).await
+            }
+            async fn update_user(
+                &self,
+                user: &cerulean_directory::User,
+                audit: &cerulean_directory::AuditEvent,
+            ) -> cerulean_directory::StoreResult<()> {
+                $crate::engine::users::update_user(self, user, audit).await
+            }
+            async fn user(
+                &self,
+                tenant: cerulean_directory::TenantId,
+                id: cerulean_directory::UserId,
+            ) -> cerulean_directory::StoreResult<Option<cerulean_directory::User>> {
+                $crate::engine::users::user(self, tenant, id).await
+            }
+            async fn user_by_upn(
+                &self,
+                upn: &str,
+            ) -> cerulean_directory::StoreResult<Option<cerulean_directory::User>> {
+                $crate::engine::users::user_by_upn(self, upn).await
+            }
+            async fn users(
+                &self,
+                tenant: cerulean_directory::TenantId,
+            ) -> cerulean_directory::StoreResult<Vec<cerulean_directory::User>> {
+                $crate::engine::users::users(self, tenant).await
+            }
+            async fn create_group(
+                &self,
+                group: &cerulean_directory::Group,
+                audit: &cerulean_directory::AuditEvent,
+            ) -> cerulean_directory::StoreResult<()> {
+                $crate::engine::groups::create_group(self, group, audit).await
+            }
+            async fn group(
+                &self,
+                tenant: cerulean_directory::TenantId,
+                id: cerulean_directory::GroupId,
+            ) -> cerulean_directory::StoreResult<Option<cerulean_directory::Group>> {
+                $crate::engine::groups::group(self, tenant, id).await
+            }
+            async fn groups(
+                &self,
+                tenant: cerulean_directory::TenantId,
+            ) -> cerulean_directory::StoreResult<Vec<cerulean_directory::Group>> {
+                $crate::engine::groups::groups(self, tenant).await
+            }
+            async fn add_group_member(
+                &self,
+                tenant: cerulean_directory::TenantId,
+                group: cerulean_directory::GroupId,
+                member: cerulean_directory::Member,
+                audit: &cerulean_directory::AuditEvent,
+            ) -> cerulean_directory::StoreResult<bool> {
+                $crate::engine::groups::add_group_member(self, tenant, group, member, audit).await
+            }
+            async fn remove_group_member(
+                &self,
+                tenant: cerulean_directory::TenantId,
+                group: cerulean_directory::GroupId,
+                member: cerulean_directory::Member,
+                audit: &cerulean_directory::AuditEvent,
+            ) -> cerulean_directory::StoreResult<bool> {
+                $crate::engine::groups::remove_group_member(self, tenant, group, member, audit)
+                    .await
+            }
+            async fn group_members(
+                &self,
+                tenant: cerulean_directory::TenantId,
+                group: cerulean_directory::GroupId,
+            ) -> cerulean_directory::StoreResult<Vec<cerulean_directory::Member>> {
+                $crate::engine::groups::group_members(self, tenant, group).await
+            }
+            async fn member_of(
+                &self,
+                tenant: cerulean_directory::TenantId,
+                member: cerulean_directory::Member,
+            ) -> cerulean_directory::StoreResult<Vec<cerulean_directory::GroupId>> {
+                $crate::engine::groups::member_of(self, tenant, member).await
+            }
+            async fn create_application(
+                &self,
+                app: &cerulean_directory::Application,
+                audit: &cerulean_directory::AuditEvent,
+            ) -> cerulean_directory::StoreResult<()> {
+                $crate::engine::apps::create_application(self, app, audit).await
+            }
+            async fn update_application(
+                &self,
+                app: &cerulean_directory::Application,
+                audit: &cerulean_directory::AuditEvent,
+            ) -> cerulean_directory::StoreResult<()> {
+                $crate::engine::apps::update_application(self, app, audit).await
+            }
+            async fn application(
+                &self,
+                tenant: cerulean_directory::TenantId,
+                client_id: cerulean_directory::ClientId,
+            ) -> cerulean_directory::StoreResult<Option<cerulean_directory::Application>> {
+                $crate::engine::apps::application(self, tenant, client_id).await
+            }
+            async fn applications(
+                &self,
+                tenant: cerulean_directory::TenantId,
+            ) -> cerulean_directory::StoreResult<Vec<cerulean_directory::Application>> {
+                $crate::engine::apps::applications(self, tenant).await
+            }
+            async fn record_audit(
+                &self,
+                event: &cerulean_directory::AuditEvent,
+            ) -> cerulean_directory::StoreResult<()> {
+                $crate::engine::audit::record_audit(self, event).await
+            }
+            async fn audit_events(
+                &self,
+                query: &cerulean_directory::AuditQuery,
+            ) -> cerulean_directory::StoreResult<Vec<cerulean_directory::AuditEvent>> {
+                $crate::engine::audit::audit_events(self, query).await
+            }
+        }
+    };
+}
+pub(crate) use impl_store;

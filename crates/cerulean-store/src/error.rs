@@ -1,0 +1,171 @@
+//! Mapping sqlx errors to [`StoreError`]s the directory can act on, without leaking
+//! connection secrets.
+
+use cerulean_directory::StoreError;
+use sqlx::error::{DatabaseError, ErrorKind};
+
+/// What a backend is connected to, for error messages that say what to check.
+#[derive(Clone)]
+pub(crate) struct Target {
+    /// What opening the database means, after "cannot": e.g. `connect to PostgreSQL at
+    /// db.internal:5432 (database cerulean, user cerulean)`.
+    pub(crate) action: String,
+    /// What the operator should check when the database cannot be reached.
+    pub(crate) hint: &'static str,
+    /// Secrets (a password from the URL, raw and decoded) that must never appear in a
+    /// message.
+    pub(crate) secrets: Vec<String>,
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("action", &self.action)
+            .field("secrets", &self.secrets.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Target {
+    /// Removes the secret from a message, in case a driver echoed it.
+    pub(crate) fn scrub(&self, mut message: String) -> String {
+        for secret in &self.secrets {
+            if !secret.is_empty() && message.contains(secret.as_str()) {
+                message = message.replace(secret.as_str(), "***");
+            }
+        }
+        message
+    }
+
+    pub(crate) fn unavailable(&self, detail: impl std::fmt::Display) -> StoreError {
+        StoreError::Unavailable(
+            self.scrub(format!("cannot {}: {detail} — {}", self.action, self.hint)),
+        )
+    }
+
+    /// Maps a sqlx error. `database` gives the backend the first word on database errors
+    /// (connection-class codes, busy timeouts); the rest is common to both.
+    pub(crate) fn map(
+        &self,
+        err: sqlx::Error,
+        database: fn(&Target, &dyn DatabaseError) -> Option<StoreError>,
+    ) -> StoreError {
+        let mapped = match err {
+            sqlx::Error::Database(db) => {
+                database(self, db.as_ref()).unwrap_or_else(|| constraint_error(db.as_ref(), self))
+            }
+            sqlx::Error::Io(e) => self.unavailable(e),
+            sqlx::Error::Tls(e) => self.unavailable(format!("TLS: {e}")),
+            sqlx::Error::PoolTimedOut => {
+                self.unavailable("timed out waiting for a database connection")
+            }
+            sqlx::Error::PoolClosed => self.unavailable("the connection pool is closed"),
+            sqlx::Error::WorkerCrashed => self.unavailable("the database worker thread crashed"),
+            sqlx::Error::ColumnDecode { index, source } => StoreError::Corrupt {
+                what: "row",
+                detail: self.scrub(format!("column {index}: {source}")),
+            },
+            sqlx::Error::Decode(e) => StoreError::Corrupt {
+                what: "row",
+                detail: self.scrub(e.to_string()),
+            },
+            sqlx::Error::Configuration(e) => {
+                StoreError::Backend(self.scrub(format!("invalid database configuration: {e}")))
+            }
+            other => StoreError::Backend(self.scrub(other.to_string())),
+        };
+        if let StoreError::Backend(message) = &mapped {
+            tracing::debug!(database = %self.action, %message, "database error");
+        }
+        mapped
+    }
+}
+
+fn constraint_error(db: &dyn DatabaseError, target: &Target) -> StoreError {
+    match db.kind() {
+        ErrorKind::UniqueViolation => {
+            let table = db
+                .table()
+                .map(str::to_string)
+                .or_else(|| sqlite_constraint_table(db.message()));
+            let detail = db.constraint().unwrap_or(db.message());
+            StoreError::Duplicate {
+                what: duplicate_what(table.as_deref(), detail),
+            }
+        }
+        // Every foreign key points at `tenants`, except group members' at `groups`,
+        // which the store checks itself before inserting.
+        ErrorKind::ForeignKeyViolation => StoreError::NotFound { what: "tenant" },
+        _ => StoreError::Backend(target.scrub(db.message().to_string())),
+    }
+}
+
+/// SQLite names the violated columns in its message:
+/// `UNIQUE constraint failed: users.upn_lower`.
+fn sqlite_constraint_table(message: &str) -> Option<String> {
+    let (_, columns) = message.split_once("constraint failed: ")?;
+    let (table, _) = columns.split_once('.')?;
+    Some(table.trim().to_string())
+}
+
+/// Names what a unique violation on `table` duplicated (`detail` is the constraint name
+/// or the driver's message).
+pub(crate) fn duplicate_what(table: Option<&str>, detail: &str) -> &'static str {
+    match table {
+        Some("domains") => "domain",
+        Some("users") if detail.contains("upn") => "upn",
+        Some("users") => "user",
+        Some("tenants") => "tenant",
+        Some("applications") => "application",
+        Some("groups") => "group",
+        Some("group_members") => "group member",
+        Some("audit_events") => "audit event",
+        Some("schema_migrations") => "schema migration",
+        _ => "row",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_messages_name_the_table() {
+        assert_eq!(
+            sqlite_constraint_table("UNIQUE constraint failed: users.upn_lower").as_deref(),
+            Some("users")
+        );
+        assert_eq!(
+            sqlite_constraint_table(
+                "UNIQUE constraint failed: group_members.group_id, group_members.member_kind"
+            )
+            .as_deref(),
+            Some("group_members")
+        );
+        assert_eq!(sqlite_constraint_table("something else"), None);
+    }
+
+    #[test]
+    fn duplicates_are_named() {
+        assert_eq!(duplicate_what(Some("users"), "users.upn_lower"), "upn");
+        assert_eq!(duplicate_what(Some("users"), "users_upn_lower_key"), "upn");
+        assert_eq!(duplicate_what(Some("users"), "users_pkey"), "user");
+        assert_eq!(duplicate_what(Some("domains"), "domains_pkey"), "domain");
+        assert_eq!(duplicate_what(None, "?"), "row");
+    }
+
+    #[test]
+    fn secrets_are_scrubbed() {
+        let target = Target {
+            action: "connect to PostgreSQL at db:5432".into(),
+            hint: "check it",
+            secrets: vec!["hunter2".into()],
+        };
+        let StoreError::Unavailable(msg) = target.unavailable("login hunter2 refused") else {
+            panic!("not unavailable");
+        };
+        assert!(!msg.contains("hunter2"), "{msg}");
+        assert!(msg.contains("db:5432"), "{msg}");
+        assert!(!format!("{target:?}").contains("hunter2"));
+    }
+}

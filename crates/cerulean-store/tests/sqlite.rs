@@ -1,0 +1,198 @@
+//! The conformance suite on SQLite (a file in WAL mode, and in memory), plus what is
+//! particular to SQLite: the file, its pragmas, reopening and schema versions.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod conformance;
+
+use std::sync::Arc;
+
+use cerulean_directory::{Store, StoreError};
+use cerulean_store::{SqliteStore, open_store};
+use conformance::TestStore;
+
+async fn sqlite_file() -> Option<TestStore> {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("cerulean.db"))
+        .await
+        .unwrap();
+    Some(TestStore {
+        store: Arc::new(store.clone()),
+        cleanup: Box::pin(async move {
+            store.close().await;
+            drop(dir);
+        }),
+    })
+}
+
+async fn sqlite_memory() -> Option<TestStore> {
+    let store = SqliteStore::open_in_memory().await.unwrap();
+    Some(TestStore {
+        store: Arc::new(store),
+        cleanup: Box::pin(async {}),
+    })
+}
+
+mod sqlite_file_conformance {
+    crate::conformance::conformance_tests!(super::sqlite_file);
+}
+
+mod sqlite_memory_conformance {
+    crate::conformance::conformance_tests!(super::sqlite_memory);
+}
+
+#[tokio::test]
+async fn open_creates_the_file_and_its_directory_in_wal_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested").join("data").join("cerulean.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert!(path.exists());
+    store.ping().await.unwrap();
+    assert_eq!(store.backend(), "sqlite");
+    store.close().await;
+
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
+        "sqlite://{}",
+        path.display()
+    ))
+    .await
+    .unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        versions,
+        vec![cerulean_store::schema_version("sqlite").unwrap()]
+    );
+}
+
+#[tokio::test]
+async fn reopening_keeps_data_and_does_not_migrate_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cerulean.db");
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).await.unwrap());
+    let (tenant, _) = conformance::create_tenant(&store, "durable").await;
+    drop(store);
+
+    for _ in 0..2 {
+        let store = open_store(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        assert_eq!(store.tenant(tenant.id).await.unwrap(), Some(tenant.clone()));
+    }
+    let store = open_store(path.to_str().unwrap()).await.unwrap();
+    assert_eq!(store.tenants().await.unwrap(), vec![tenant]);
+}
+
+#[tokio::test]
+async fn a_newer_schema_is_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cerulean.db");
+    SqliteStore::open(&path).await.unwrap().close().await;
+
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
+        "sqlite://{}",
+        path.display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    drop(conn);
+
+    let err = SqliteStore::open(&path).await.unwrap_err();
+    let known = cerulean_store::schema_version("sqlite").unwrap();
+    match err {
+        StoreError::Backend(msg) => assert_eq!(
+            msg,
+            format!(
+                "database schema version 999 is newer than this cerulean ({known}); upgrade cerulean"
+            )
+        ),
+        other => panic!("expected Backend, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_unopenable_path_is_unavailable_and_says_what_to_check() {
+    let dir = tempfile::tempdir().unwrap();
+    // A directory where the database file should be.
+    let path = dir.path().join("is-a-directory");
+    std::fs::create_dir(&path).unwrap();
+    match SqliteStore::open(&path).await {
+        Err(StoreError::Unavailable(msg)) => {
+            assert!(msg.contains("is-a-directory"), "{msg}");
+            assert!(msg.contains("writable"), "{msg}");
+        }
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn in_memory_stores_are_private() {
+    let one: Arc<dyn Store> = Arc::new(SqliteStore::open_in_memory().await.unwrap());
+    let two = open_store("sqlite::memory:").await.unwrap();
+    conformance::create_tenant(&one, "private").await;
+    assert_eq!(one.tenants().await.unwrap().len(), 1);
+    assert!(two.tenants().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn corrupt_rows_are_reported_as_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cerulean.db");
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).await.unwrap());
+    let (tenant, _) = conformance::create_tenant(&store, "corrupt").await;
+
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
+        "sqlite://{}",
+        path.display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query("UPDATE tenants SET branding = 'not json' WHERE id = $1")
+        .bind(tenant.id.to_string())
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    match store.tenant(tenant.id).await {
+        Err(StoreError::Corrupt {
+            what: "tenants",
+            detail,
+        }) => {
+            assert!(detail.contains("branding"), "{detail}")
+        }
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn writers_in_two_processes_wait_for_each_other() {
+    // Two stores on one file stand in for the server and the admin CLI: each has its own
+    // writer connection, so they contend on SQLite's lock, not on a pool.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cerulean.db");
+    let a: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).await.unwrap());
+    let b: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).await.unwrap());
+    let (tenant, domain) = conformance::create_tenant(&a, "shared").await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let upn = format!("u{i}@{}", domain.name);
+        tasks.spawn(async move { conformance::create_user(&store, tenant.id, &upn).await });
+    }
+    while let Some(result) = tasks.join_next().await {
+        result.unwrap();
+    }
+    assert_eq!(a.users(tenant.id).await.unwrap().len(), 40);
+}

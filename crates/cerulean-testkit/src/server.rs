@@ -1,0 +1,131 @@
+//! A real server on an ephemeral port, with its own temporary data directory.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use cerulean_crypto::PasswordParams;
+use cerulean_directory::{Directory, SystemClock};
+use cerulean_server::{AppState, Config, Metrics, Server, app, prepare_tls};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::fixtures::{Fixtures, MICROSOFT_HOSTS};
+
+/// How to start a test server.
+#[derive(Debug, Clone, Default)]
+pub struct TestServerOptions {
+    /// Also open a plain-HTTP listener (libhimmelblau's lab route).
+    pub plain_http: bool,
+    /// Seed the Contoso fixtures.
+    pub fixtures: bool,
+    /// Use this database instead of a temporary SQLite file.
+    pub database_url: Option<String>,
+}
+
+/// A running server; shuts down when dropped.
+#[derive(Debug)]
+pub struct TestServer {
+    pub https_addr: SocketAddr,
+    pub http_addr: Option<SocketAddr>,
+    /// PEM of the generated root CA the server certificate chains to.
+    pub ca_path: PathBuf,
+    pub directory: Directory,
+    pub fixtures: Option<Fixtures>,
+    pub config: Arc<Config>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+    _data_dir: TempDir,
+}
+
+impl TestServer {
+    /// A server with the Contoso fixtures.
+    pub async fn start() -> anyhow::Result<Self> {
+        Self::start_with(TestServerOptions {
+            fixtures: true,
+            ..TestServerOptions::default()
+        })
+        .await
+    }
+
+    pub async fn start_with(options: TestServerOptions) -> anyhow::Result<Self> {
+        let data_dir = tempfile::tempdir().context("temporary data directory")?;
+        let mut config = Config::default();
+        config.data.dir = data_dir.path().to_path_buf();
+        config.server.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        if options.plain_http {
+            config.server.http_listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+        }
+        let mut hosts: Vec<String> = MICROSOFT_HOSTS.iter().map(|h| h.to_string()).collect();
+        hosts.push("localhost".to_string());
+        hosts.push("127.0.0.1".to_string());
+        config.server.hosts = hosts;
+        let url = match &options.database_url {
+            Some(url) => url.clone(),
+            None => data_dir.path().join("cerulean.db").display().to_string(),
+        };
+        config.database.url = Some(url.clone());
+        let store = cerulean_store::open_store(&url).await?;
+        let directory = Directory::new(store, Arc::new(SystemClock), PasswordParams::default())?;
+        let fixtures = if options.fixtures {
+            Some(Fixtures::create(&directory).await?)
+        } else {
+            None
+        };
+        let tls = prepare_tls(&config)?;
+        let ca_path = tls
+            .ca_pem_path
+            .clone()
+            .context("the test server generates its own CA")?;
+        let config = Arc::new(config);
+        let state = AppState::new(directory.clone(), config.clone(), Arc::new(Metrics::new()));
+        let bound = Server::bind(&config, tls, app(state)).await?;
+        let https_addr = bound.https_addr;
+        let http_addr = bound.http_addr;
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = rx.await;
+            };
+            if let Err(e) = bound.run(shutdown).await {
+                tracing::error!("test server stopped with an error: {e}");
+            }
+        });
+        Ok(Self {
+            https_addr,
+            http_addr,
+            ca_path,
+            directory,
+            fixtures,
+            config,
+            shutdown: Some(tx),
+            task: Some(task),
+            _data_dir: data_dir,
+        })
+    }
+
+    /// `https://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        format!("https://{}", self.https_addr)
+    }
+
+    /// Stops the server and waits for in-flight requests to finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

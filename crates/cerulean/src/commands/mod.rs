@@ -1,0 +1,6 @@
+//! One module per top-level command.
+
+pub mod admin;
+pub mod bench;
+pub mod quickstart;
+pub mod serve;
