@@ -28,7 +28,7 @@ pub use pem::encode_pem;
 pub use pki::{
     CertificateAuthority, CertificateInfo, IssuedCertificate, SubjectAltName,
     certificate_der_from_pem, certificates_der_from_pem, parse_certificate_info,
-    sha1_thumbprint_hex, sha256_hex,
+    self_signed_signing_certificate, sha1_thumbprint_hex, sha256_hex,
 };
 pub use random::{fill_random, random_bytes, random_token, random_uuid_bytes};
 pub use rsa::{RsaPrivateKey, RsaPublicKey};

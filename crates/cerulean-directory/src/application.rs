@@ -29,7 +29,7 @@ pub struct Application {
     pub version: i64,
 }
 
-/// A client secret: Cerulean keeps only an argon2id verifier and a hint, like Entra's
+/// A client secret: Cerulean keeps only a SHA-256 verifier and a hint, like Entra's
 /// `passwordCredential` (`hint` is the first three characters).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientSecret {

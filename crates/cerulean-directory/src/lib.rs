@@ -22,7 +22,9 @@ pub mod well_known;
 pub use application::{Application, ClientSecret};
 pub use audit::{ActionContext, Actor, AuditEvent, AuditQuery, AuditResult};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use directory::{Directory, NewApplication, NewClientSecret, NewUser, PasswordPolicy};
+pub use directory::{
+    Directory, NewApplication, NewClientSecret, NewUser, PasswordPolicy, SignInFailure, SignedIn,
+};
 pub use error::{DirectoryError, DirectoryResult};
 pub use group::{Group, Member};
 pub use ids::{AuditId, ClientId, GroupId, TenantId, UserId};

@@ -24,6 +24,8 @@ pub mod code {
     pub const PASSWORD_EXPIRED: u32 = 50055;
     /// User account disabled.
     pub const USER_DISABLED: u32 = 50057;
+    /// No tenant-identifying information in the request (`common` where a tenant is needed).
+    pub const NO_TENANT_INFORMATION: u32 = 50059;
     /// Silent sign-in requested but no session.
     pub const NO_SESSION: u32 = 50058;
     /// Multi-factor authentication required.
@@ -36,6 +38,8 @@ pub mod code {
     pub const SSO_ARTIFACT_INVALID: u32 = 50132;
     /// Device authentication failed.
     pub const DEVICE_AUTHENTICATION_FAILED: u32 = 50155;
+    /// The grant was revoked (e.g. password change); a fresh sign-in is needed.
+    pub const FRESH_TOKEN_NEEDED: u32 = 50173;
     /// Authorization code already redeemed.
     pub const CODE_ALREADY_REDEEMED: u32 = 54005;
     /// User declined consent / sign-in.
@@ -195,6 +199,25 @@ pub fn refresh_token_expired() -> OAuthError {
     )
 }
 
+/// 70008: the authorization code has expired.
+pub fn code_expired() -> OAuthError {
+    OAuthError::new(
+        ErrorCode::InvalidGrant,
+        code::REFRESH_TOKEN_EXPIRED,
+        "The authorization code has expired. Start the sign-in again.",
+    )
+}
+
+/// 50173: the grant was revoked, for example because the password changed after the
+/// sign-in it came from.
+pub fn fresh_token_needed() -> OAuthError {
+    OAuthError::new(
+        ErrorCode::InvalidGrant,
+        code::FRESH_TOKEN_NEEDED,
+        "The grant was revoked, for example after a password change. Sign in again.",
+    )
+}
+
 /// 54005: the authorization code was already used.
 pub fn code_already_redeemed() -> OAuthError {
     OAuthError::new(
@@ -313,6 +336,17 @@ pub fn tenant_not_found(tenant: impl Display) -> OAuthError {
         ErrorCode::InvalidRequest,
         code::TENANT_NOT_FOUND,
         format_args!("No tenant named '{tenant}' was found."),
+    )
+}
+
+/// 50059: the endpoint was called as `common` or `organizations` where the request must
+/// name a tenant (the client credentials grant).
+pub fn no_tenant_information() -> OAuthError {
+    OAuthError::new(
+        ErrorCode::InvalidRequest,
+        code::NO_TENANT_INFORMATION,
+        "No tenant-identifying information was found in the request. Use a tenant-specific \
+         endpoint (the tenant id or a verified domain instead of 'common').",
     )
 }
 
@@ -495,6 +529,9 @@ mod tests {
             user_declined(),
             invalid_grant("x."),
             refresh_token_expired(),
+            code_expired(),
+            fresh_token_needed(),
+            no_tenant_information(),
             code_already_redeemed(),
             pkce_mismatch(),
             pkce_challenge_invalid("x."),

@@ -60,6 +60,10 @@ pub struct AccessTokenClaims {
     /// Identity provider, when it differs from the issuer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idp: Option<String>,
+    /// Identity type: `app` for app-only (client credentials) tokens, `user` otherwise
+    /// (Entra's optional claim; resource servers use it to tell the two apart).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idtyp: Option<String>,
     /// Client IP address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ipaddr: Option<String>,

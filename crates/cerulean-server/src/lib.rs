@@ -17,6 +17,7 @@
 //! [`public_url`] (absolute URLs for clients), [`error`] (JSON errors), [`metrics`].
 
 pub mod app;
+pub mod authority;
 pub mod config;
 pub mod error;
 mod host;

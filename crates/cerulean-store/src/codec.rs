@@ -20,6 +20,7 @@ pub(crate) enum Arg {
     Int(i64),
     OptInt(Option<i64>),
     Bool(bool),
+    Bytes(Vec<u8>),
 }
 
 impl From<String> for Arg {
@@ -58,6 +59,12 @@ impl From<bool> for Arg {
     }
 }
 
+impl From<Vec<u8>> for Arg {
+    fn from(value: Vec<u8>) -> Self {
+        Arg::Bytes(value)
+    }
+}
+
 /// Binds a list of [`Arg`]s to a sqlx query, whatever the backend.
 macro_rules! bind_args {
     ($query:expr, $args:expr) => {{
@@ -69,6 +76,7 @@ macro_rules! bind_args {
                 $crate::codec::Arg::Int(v) => query.bind(v),
                 $crate::codec::Arg::OptInt(v) => query.bind(v),
                 $crate::codec::Arg::Bool(v) => query.bind(v),
+                $crate::codec::Arg::Bytes(v) => query.bind(v),
             };
         }
         query
@@ -114,6 +122,7 @@ pub(crate) trait Columns {
     fn int(&self, col: &str) -> Result<i64, String>;
     fn opt_int(&self, col: &str) -> Result<Option<i64>, String>;
     fn boolean(&self, col: &str) -> Result<bool, String>;
+    fn bytes(&self, col: &str) -> Result<Vec<u8>, String>;
 }
 
 macro_rules! impl_columns {
@@ -132,6 +141,9 @@ macro_rules! impl_columns {
                 sqlx::Row::try_get(self, col).map_err(|e| e.to_string())
             }
             fn boolean(&self, col: &str) -> Result<bool, String> {
+                sqlx::Row::try_get(self, col).map_err(|e| e.to_string())
+            }
+            fn bytes(&self, col: &str) -> Result<Vec<u8>, String> {
                 sqlx::Row::try_get(self, col).map_err(|e| e.to_string())
             }
         }
@@ -177,6 +189,16 @@ impl<'a, R: Columns> Reader<'a, R> {
 
     pub(crate) fn boolean(&self, col: &str) -> StoreResult<bool> {
         self.row.boolean(col).map_err(|e| self.corrupt(col, e))
+    }
+
+    pub(crate) fn bytes(&self, col: &str) -> StoreResult<Vec<u8>> {
+        self.row.bytes(col).map_err(|e| self.corrupt(col, e))
+    }
+
+    /// A non-negative count stored as a 64-bit integer.
+    pub(crate) fn u32(&self, col: &str) -> StoreResult<u32> {
+        let value = self.int(col)?;
+        u32::try_from(value).map_err(|_| self.corrupt(col, format!("{value} is not a u32")))
     }
 
     pub(crate) fn uuid(&self, col: &str) -> StoreResult<Uuid> {

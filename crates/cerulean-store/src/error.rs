@@ -55,7 +55,10 @@ impl Target {
                 database(self, db.as_ref()).unwrap_or_else(|| constraint_error(db.as_ref(), self))
             }
             sqlx::Error::Io(e) => self.unavailable(e),
-            sqlx::Error::Tls(e) => self.unavailable(format!("TLS: {e}")),
+            // The TLS message says what is wrong; "is it running?" would mislead.
+            sqlx::Error::Tls(e) => {
+                StoreError::Unavailable(self.scrub(format!("cannot {}: TLS: {e}", self.action)))
+            }
             sqlx::Error::PoolTimedOut => {
                 self.unavailable("timed out waiting for a database connection")
             }
@@ -93,8 +96,8 @@ fn constraint_error(db: &dyn DatabaseError, target: &Target) -> StoreError {
                 what: duplicate_what(table.as_deref(), detail),
             }
         }
-        // Every foreign key points at `tenants`, except group members' at `groups`,
-        // which the store checks itself before inserting.
+        // Every foreign key points at `tenants`, except group members' at `groups` and
+        // lockout counters' at `users`, which the store checks itself before writing.
         ErrorKind::ForeignKeyViolation => StoreError::NotFound { what: "tenant" },
         _ => StoreError::Backend(target.scrub(db.message().to_string())),
     }
@@ -120,6 +123,13 @@ pub(crate) fn duplicate_what(table: Option<&str>, detail: &str) -> &'static str 
         Some("groups") => "group",
         Some("group_members") => "group member",
         Some("audit_events") => "audit event",
+        Some("signing_keys") => "signing key",
+        Some("authorization_codes") => "authorization code",
+        Some("refresh_tokens") => "refresh token",
+        Some("device_codes") if detail.contains("user_code") => "user code",
+        Some("device_codes") => "device code",
+        Some("browser_sessions") => "session",
+        Some("user_lockout") => "lockout state",
         Some("schema_migrations") => "schema migration",
         _ => "row",
     }
@@ -151,6 +161,22 @@ mod tests {
         assert_eq!(duplicate_what(Some("users"), "users_upn_lower_key"), "upn");
         assert_eq!(duplicate_what(Some("users"), "users_pkey"), "user");
         assert_eq!(duplicate_what(Some("domains"), "domains_pkey"), "domain");
+        assert_eq!(
+            duplicate_what(Some("device_codes"), "device_codes.user_code"),
+            "user code"
+        );
+        assert_eq!(
+            duplicate_what(Some("device_codes"), "device_codes_user_code_key"),
+            "user code"
+        );
+        assert_eq!(
+            duplicate_what(Some("device_codes"), "device_codes_pkey"),
+            "device code"
+        );
+        assert_eq!(
+            duplicate_what(Some("device_codes"), "device_codes.device_code_hash"),
+            "device code"
+        );
         assert_eq!(duplicate_what(None, "?"), "row");
     }
 

@@ -3,7 +3,11 @@
 //!
 //! - [`open_store`] picks the backend from a URL or path; [`SqliteStore`] and
 //!   [`PostgresStore`] can also be opened directly. Both migrate their schema on open.
-//! - Every mutation writes its rows and its audit event in one transaction.
+//! - Every directory mutation writes its rows and its audit event in one transaction
+//!   (so do the authority's signing-key additions and user-wide token revocations; its
+//!   short-lived grant state — codes, refresh tokens, sessions, lockout counters — is
+//!   written without audit events). Every "consume" of that state is atomic across nodes
+//!   (`engine::authority`).
 //! - The store logic (statements, transactions, optimistic checks, duplicate mapping) is
 //!   written once in `engine` for both databases; each backend supplies connections,
 //!   error mapping and the few dialect differences. One conformance suite
@@ -12,8 +16,9 @@
 //!
 //! Storage conventions (both backends): ids are TEXT lower-case hyphenated GUIDs,
 //! times are 64-bit unix microseconds (sub-microsecond precision is dropped),
-//! JSON-shaped fields are TEXT holding serde_json, UPNs and domain names are unique
-//! case-insensitively across the deployment.
+//! JSON-shaped fields are TEXT holding serde_json, byte strings (certificates) are
+//! BLOB / BYTEA, UPNs and domain names are unique case-insensitively across the
+//! deployment.
 
 pub mod bench;
 mod codec;
@@ -26,7 +31,7 @@ mod sqlite;
 
 pub use bench::{BenchReport, Throughput, run_store_benchmark};
 pub use open::open_store;
-pub use postgres::PostgresStore;
+pub use postgres::{DEFAULT_POOL_SIZE, PostgresStore};
 pub use sqlite::SqliteStore;
 
 /// The newest schema version this build knows, per backend (`sqlite`, `postgres`).

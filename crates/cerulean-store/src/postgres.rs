@@ -10,22 +10,30 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{ConnectOptions, Connection, Postgres, Transaction};
 
 use crate::codec::{Arg, bind_args};
-use crate::engine::{Backend, audit, impl_store};
+use crate::engine::{Backend, audit, impl_authority_store, impl_store};
 use crate::error::Target;
 use crate::migrate::{self, Migration};
 
 /// PostgreSQL's schema versions, oldest first.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sql: include_str!("../migrations/postgres/0001_initial.sql"),
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sql: include_str!("../migrations/postgres/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "authority",
+        sql: include_str!("../migrations/postgres/0002_authority.sql"),
+    },
+];
 
 /// Serializes migrations of nodes starting at once (`pg_advisory_xact_lock`, released at
 /// the end of the migration transaction). The key is "cerulean" in ASCII.
 const MIGRATION_LOCK: &str = "SELECT pg_advisory_xact_lock(7162256631057965422)";
 
-const POOL_SIZE: u32 = 16;
+/// Connections per node unless told otherwise.
+pub const DEFAULT_POOL_SIZE: u32 = 16;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// [`cerulean_directory::Store`] on PostgreSQL.
@@ -37,9 +45,18 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     /// Connects to `url` (`postgres://user:password@host:port/database?…`), with a pool of
-    /// 16 connections, and brings the schema up to date. Error messages never contain the
+    /// [`DEFAULT_POOL_SIZE`] connections, and brings the schema up to date. Error messages never contain the
     /// URL's password.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with_pool_size(url, DEFAULT_POOL_SIZE).await
+    }
+
+    /// Like [`PostgresStore::connect`] with at most `max_connections` pooled connections
+    /// (several nodes × pool size must stay below the server's `max_connections`).
+    pub async fn connect_with_pool_size(
+        url: &str,
+        max_connections: u32,
+    ) -> Result<Self, StoreError> {
         let mut target = Target {
             action: "connect to PostgreSQL".to_string(),
             hint: "is it running and is the URL right?",
@@ -60,7 +77,7 @@ impl PostgresStore {
         // Closing the probe is courtesy; a failure here changes nothing.
         let _ = probe.close().await;
         let pool = PgPoolOptions::new()
-            .max_connections(POOL_SIZE)
+            .max_connections(max_connections.max(1))
             .acquire_timeout(CONNECT_TIMEOUT)
             .connect_with(options)
             .await
@@ -179,6 +196,7 @@ fn database_error(target: &Target, db: &dyn DatabaseError) -> Option<StoreError>
 #[async_trait]
 impl Backend for PostgresStore {
     const NAME: &'static str = "postgres";
+    const FOR_UPDATE: &'static str = " FOR UPDATE";
     type Row = PgRow;
     type Tx = Transaction<'static, Postgres>;
 
@@ -220,6 +238,18 @@ impl Backend for PostgresStore {
             .map_err(|e| self.err(e))
     }
 
+    async fn fetch_all_in(
+        &self,
+        tx: &mut Self::Tx,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> StoreResult<Vec<Self::Row>> {
+        bind_args!(sqlx::query(sql), args)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(|e| self.err(e))
+    }
+
     async fn fetch_all(&self, sql: &str, args: Vec<Arg>) -> StoreResult<Vec<Self::Row>> {
         bind_args!(sqlx::query(sql), args)
             .fetch_all(&self.pool)
@@ -250,6 +280,7 @@ impl Backend for PostgresStore {
     }
 }
 
+impl_authority_store!(PostgresStore);
 impl_store!(PostgresStore);
 
 #[cfg(test)]

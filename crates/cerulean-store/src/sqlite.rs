@@ -19,16 +19,23 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, Transaction};
 
 use crate::codec::{Arg, bind_args};
-use crate::engine::{Backend, audit, impl_store};
+use crate::engine::{Backend, audit, impl_authority_store, impl_store};
 use crate::error::Target;
 use crate::migrate::{self, Migration};
 
 /// SQLite's schema versions, oldest first.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sql: include_str!("../migrations/sqlite/0001_initial.sql"),
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sql: include_str!("../migrations/sqlite/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "authority",
+        sql: include_str!("../migrations/sqlite/0002_authority.sql"),
+    },
+];
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const READERS: u32 = 8;
@@ -152,6 +159,7 @@ fn database_error(target: &Target, db: &dyn DatabaseError) -> Option<StoreError>
 #[async_trait]
 impl Backend for SqliteStore {
     const NAME: &'static str = "sqlite";
+    const FOR_UPDATE: &'static str = "";
     type Row = SqliteRow;
     type Tx = Transaction<'static, Sqlite>;
 
@@ -194,6 +202,18 @@ impl Backend for SqliteStore {
             .map_err(|e| self.err(e))
     }
 
+    async fn fetch_all_in(
+        &self,
+        tx: &mut Self::Tx,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> StoreResult<Vec<Self::Row>> {
+        bind_args!(sqlx::query(sql), args)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(|e| self.err(e))
+    }
+
     async fn fetch_all(&self, sql: &str, args: Vec<Arg>) -> StoreResult<Vec<Self::Row>> {
         bind_args!(sqlx::query(sql), args)
             .fetch_all(&self.reader)
@@ -225,4 +245,5 @@ impl Backend for SqliteStore {
     }
 }
 
+impl_authority_store!(SqliteStore);
 impl_store!(SqliteStore);

@@ -62,14 +62,14 @@ async fn open_creates_the_file_and_its_directory_in_wal_mode() {
         .await
         .unwrap();
     assert_eq!(mode, "wal");
-    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
-        .fetch_all(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(
-        versions,
-        vec![cerulean_store::schema_version("sqlite").unwrap()]
-    );
+    let versions: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    // Every migration applied once, in order.
+    let latest = cerulean_store::schema_version("sqlite").unwrap();
+    assert_eq!(versions, (1..=latest).collect::<Vec<i64>>());
 }
 
 #[tokio::test]
@@ -195,4 +195,53 @@ async fn writers_in_two_processes_wait_for_each_other() {
         result.unwrap();
     }
     assert_eq!(a.users(tenant.id).await.unwrap().len(), 40);
+}
+
+#[tokio::test]
+async fn a_version_1_database_is_upgraded_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cerulean.db");
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
+        "sqlite://{}?mode=rwc",
+        path.display()
+    ))
+    .await
+    .unwrap();
+    sqlx::raw_sql(include_str!("../migrations/sqlite/0001_initial.sql"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE schema_migrations (version BIGINT NOT NULL PRIMARY KEY, \
+         name TEXT NOT NULL, applied_at BIGINT NOT NULL); \
+         INSERT INTO schema_migrations VALUES (1, 'initial', 0); \
+         INSERT INTO tenants VALUES \
+         ('00000000-0000-4000-8000-000000000001', 'Old', 'old.test', '{}', 0);",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    drop(conn);
+
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).await.unwrap());
+    let tenant = "00000000-0000-4000-8000-000000000001".parse().unwrap();
+    assert_eq!(
+        store.tenant(tenant).await.unwrap().unwrap().display_name,
+        "Old"
+    );
+    let key = conformance::signing_key_model(tenant, 0, 10_000);
+    store
+        .add_signing_key(
+            &key,
+            &conformance::event(Some(tenant), "signingKey.add", "k"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .signing_keys(tenant, conformance::at(0))
+            .await
+            .unwrap(),
+        vec![key]
+    );
 }

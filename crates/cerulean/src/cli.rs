@@ -326,4 +326,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 16)]
         concurrency: usize,
     },
+    /// Token endpoint over TLS: ROPC, refresh-token and client-credentials grants/s and
+    /// latency percentiles against a `cerulean serve` child process, next to the argon2id
+    /// and RS256 ceilings of this machine.
+    Authority {
+        /// Seconds per scenario.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Concurrent clients (keep-alive connections).
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Distinct users signing in.
+        #[arg(long, default_value_t = 64)]
+        users: usize,
+    },
 }

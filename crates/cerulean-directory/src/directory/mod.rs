@@ -5,6 +5,7 @@
 mod applications;
 mod groups;
 mod passwords;
+mod signin;
 mod tenants;
 mod users;
 
@@ -19,6 +20,7 @@ use crate::store::Store;
 
 pub use applications::{NewApplication, NewClientSecret};
 pub use passwords::PasswordPolicy;
+pub use signin::{SignInFailure, SignedIn};
 pub use users::NewUser;
 
 /// The directory service: the store plus the rules.

@@ -64,12 +64,21 @@ impl Directory {
         let now = self.clock.now();
         let Some(user) = self.store.user_by_upn(upn.trim()).await? else {
             self.verify_dummy(password).await?;
-            let tenant = match self.domain(&crate::user::upn_domain(upn).unwrap_or_default()).await? {
+            let tenant = match self
+                .domain(&crate::user::upn_domain(upn).unwrap_or_default())
+                .await?
+            {
                 Some(d) => Some(d.tenant_id),
                 None => None,
             };
-            self.audit_sign_in(ctx, now, tenant, &format!("upn:{}", upn.trim()), Some(&SignInFailure::UnknownUser))
-                .await?;
+            self.audit_sign_in(
+                ctx,
+                now,
+                tenant,
+                &format!("upn:{}", upn.trim()),
+                Some(&SignInFailure::UnknownUser),
+            )
+            .await?;
             return Ok(Err(SignInFailure::UnknownUser));
         };
         let target = format!("user:{}", user.id);
@@ -146,7 +155,11 @@ impl Directory {
     }
 
     /// Verifies on the blocking pool, at most one hash per core at a time.
-    async fn verify_password(&self, password: &SecretString, hash: String) -> DirectoryResult<bool> {
+    async fn verify_password(
+        &self,
+        password: &SecretString,
+        hash: String,
+    ) -> DirectoryResult<bool> {
         let _permit = self.hash_permits.acquire().await.map_err(|_| {
             DirectoryError::Internal("password hashing is shutting down".to_string())
         })?;

@@ -59,6 +59,7 @@ fn routes() -> Router<AppState> {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        .merge(crate::authority::routes())
         .fallback(not_found)
 }
 

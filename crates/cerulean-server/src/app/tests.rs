@@ -8,11 +8,16 @@ use async_trait::async_trait;
 use axum::body::Body;
 use axum::routing::{get, post};
 use cerulean_crypto::PasswordParams;
+use cerulean_directory::authority::{
+    AuthContext, AuthorityStore, AuthorizationCode, BrowserSession, CodeRedemption, DeviceCode,
+    LockoutState, LockoutUpdate, RefreshRedemption, RefreshToken, SigningKey,
+};
 use cerulean_directory::{
     Application, AuditEvent, AuditQuery, ClientId, Domain, Group, GroupId, Member, Store,
     StoreError, StoreResult, SystemClock, Tenant, TenantId, User, UserId,
 };
 use http::{Request, StatusCode};
+use time::OffsetDateTime;
 use tower::ServiceExt as _;
 
 use super::*;
@@ -135,6 +140,91 @@ impl Store for StubStore {
         Err(down())
     }
     async fn audit_events(&self, _: &AuditQuery) -> StoreResult<Vec<AuditEvent>> {
+        Err(down())
+    }
+}
+
+/// The authority's half of the store: everything fails like the rest of the stub.
+#[async_trait]
+impl AuthorityStore for StubStore {
+    async fn add_signing_key(&self, _: &SigningKey, _: &AuditEvent) -> StoreResult<()> {
+        Err(down())
+    }
+    async fn signing_keys(&self, _: TenantId, _: OffsetDateTime) -> StoreResult<Vec<SigningKey>> {
+        Err(down())
+    }
+    async fn insert_authorization_code(&self, _: &AuthorizationCode) -> StoreResult<()> {
+        Err(down())
+    }
+    async fn consume_authorization_code(
+        &self,
+        _: &str,
+        _: OffsetDateTime,
+    ) -> StoreResult<CodeRedemption> {
+        Err(down())
+    }
+    async fn insert_refresh_token(&self, _: &RefreshToken) -> StoreResult<()> {
+        Err(down())
+    }
+    async fn consume_refresh_token(
+        &self,
+        _: &str,
+        _: OffsetDateTime,
+    ) -> StoreResult<RefreshRedemption> {
+        Err(down())
+    }
+    async fn revoke_refresh_family(&self, _: uuid::Uuid) -> StoreResult<u64> {
+        Err(down())
+    }
+    async fn revoke_user_refresh_tokens(
+        &self,
+        _: TenantId,
+        _: UserId,
+        _: &AuditEvent,
+    ) -> StoreResult<u64> {
+        Err(down())
+    }
+    async fn insert_device_code(&self, _: &DeviceCode) -> StoreResult<()> {
+        Err(down())
+    }
+    async fn device_code_by_user_code(
+        &self,
+        _: &str,
+        _: OffsetDateTime,
+    ) -> StoreResult<Option<DeviceCode>> {
+        Err(down())
+    }
+    async fn decide_device_code(
+        &self,
+        _: &str,
+        _: Option<AuthContext>,
+        _: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        Err(down())
+    }
+    async fn poll_device_code(
+        &self,
+        _: &str,
+        _: OffsetDateTime,
+    ) -> StoreResult<Option<DeviceCode>> {
+        Err(down())
+    }
+    async fn insert_session(&self, _: &BrowserSession) -> StoreResult<()> {
+        Err(down())
+    }
+    async fn session(&self, _: &str) -> StoreResult<Option<BrowserSession>> {
+        Err(down())
+    }
+    async fn delete_session(&self, _: &str) -> StoreResult<()> {
+        Err(down())
+    }
+    async fn lockout_state(&self, _: UserId) -> StoreResult<LockoutState> {
+        Err(down())
+    }
+    async fn update_lockout(&self, _: UserId, _: LockoutUpdate<'_>) -> StoreResult<LockoutState> {
+        Err(down())
+    }
+    async fn purge_expired(&self, _: OffsetDateTime) -> StoreResult<u64> {
         Err(down())
     }
 }

@@ -27,6 +27,15 @@ pub(super) fn apply(
     let cert_file = get("CERULEAN_TLS_CERT_FILE", "tls.cert_file");
     let key_file = get("CERULEAN_TLS_KEY_FILE", "tls.key_file");
     let argon2_memory = get("CERULEAN_ARGON2_MEMORY_KIB", "security.argon2_memory_kib");
+    let access_lifetime = get(
+        "CERULEAN_ACCESS_TOKEN_LIFETIME_SECS",
+        "authority.access_token_lifetime_secs",
+    );
+    let refresh_lifetime = get(
+        "CERULEAN_REFRESH_TOKEN_LIFETIME_DAYS",
+        "authority.refresh_token_lifetime_days",
+    );
+    let rotation = get("CERULEAN_KEY_ROTATION_DAYS", "authority.key_rotation_days");
 
     if let Some(v) = listen {
         config.server.listen = socket_addr("CERULEAN_LISTEN", "server.listen", &v)?;
@@ -90,7 +99,45 @@ pub(super) fn apply(
             reason: "a whole number of KiB, e.g. 19456".to_owned(),
         })?;
     }
+    if let Some(v) = access_lifetime {
+        config.authority.access_token_lifetime_secs = whole_number(
+            "CERULEAN_ACCESS_TOKEN_LIFETIME_SECS",
+            "authority.access_token_lifetime_secs",
+            &v,
+            "a whole number of seconds, e.g. 3600",
+        )?;
+    }
+    if let Some(v) = refresh_lifetime {
+        config.authority.refresh_token_lifetime_days = whole_number(
+            "CERULEAN_REFRESH_TOKEN_LIFETIME_DAYS",
+            "authority.refresh_token_lifetime_days",
+            &v,
+            "a whole number of days, e.g. 90",
+        )?;
+    }
+    if let Some(v) = rotation {
+        config.authority.key_rotation_days = whole_number(
+            "CERULEAN_KEY_ROTATION_DAYS",
+            "authority.key_rotation_days",
+            &v,
+            "a whole number of days, e.g. 30",
+        )?;
+    }
     Ok(())
+}
+
+fn whole_number(
+    var: &str,
+    key: &'static str,
+    value: &str,
+    hint: &str,
+) -> Result<u64, ConfigError> {
+    value.trim().parse().map_err(|_| ConfigError::Invalid {
+        source_name: var.to_owned(),
+        key,
+        value: format!("{value:?}"),
+        reason: hint.to_owned(),
+    })
 }
 
 fn socket_addr(

@@ -31,6 +31,7 @@ pub struct Config {
     pub data: DataSettings,
     pub log: LogSettings,
     pub security: SecuritySettings,
+    pub authority: AuthoritySettings,
     /// Where each value came from, for error messages; not part of the file.
     #[serde(skip)]
     origin: Origin,
@@ -172,6 +173,40 @@ impl Default for SecuritySettings {
             argon2_memory_kib: p.memory_kib,
             argon2_iterations: p.iterations,
             argon2_parallelism: p.parallelism,
+        }
+    }
+}
+
+/// `[authority]`: token lifetimes and signing-key rotation.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthoritySettings {
+    /// Access-token lifetime. Entra issues 60–90 minutes.
+    pub access_token_lifetime_secs: u64,
+    /// Id-token lifetime.
+    pub id_token_lifetime_secs: u64,
+    /// Refresh-token lifetime; each redemption issues a successor with a fresh lifetime.
+    pub refresh_token_lifetime_days: u64,
+    /// How long an authorization code may wait for redemption.
+    pub auth_code_lifetime_secs: u64,
+    /// How long a device code (and its user code) stays usable.
+    pub device_code_lifetime_secs: u64,
+    /// Minimum seconds between device-code polls.
+    pub device_code_interval_secs: u64,
+    /// A tenant's signing key is replaced after this many days.
+    pub key_rotation_days: u64,
+}
+
+impl Default for AuthoritySettings {
+    fn default() -> Self {
+        Self {
+            access_token_lifetime_secs: 3600,
+            id_token_lifetime_secs: 3600,
+            refresh_token_lifetime_days: 90,
+            auth_code_lifetime_secs: 600,
+            device_code_lifetime_secs: 900,
+            device_code_interval_secs: 5,
+            key_rotation_days: 30,
         }
     }
 }

@@ -264,6 +264,7 @@ fn example_parses_to_the_defaults_and_matches_docs() {
     let d = Config::default();
     assert_eq!(c.server, d.server);
     assert_eq!(c.security, d.security);
+    assert_eq!(c.authority, d.authority);
     // Uncommenting every setting must still parse (keys spelled right, values valid).
     let uncommented: String = example
         .lines()
@@ -313,4 +314,37 @@ fn redaction_handles_at_signs_in_passwords() {
         debug.contains("postgres://***@db:5432/x?sslmode=require"),
         "{debug}"
     );
+}
+
+#[test]
+fn authority_settings_from_env_and_ranges() {
+    let mut c = Config::default();
+    c.apply_env(env(&[
+        ("CERULEAN_ACCESS_TOKEN_LIFETIME_SECS", "5400"),
+        ("CERULEAN_REFRESH_TOKEN_LIFETIME_DAYS", "14"),
+        ("CERULEAN_KEY_ROTATION_DAYS", "7"),
+    ]))
+    .unwrap();
+    c.validate().unwrap();
+    assert_eq!(c.authority.access_token_lifetime_secs, 5400);
+    assert_eq!(c.authority.refresh_token_lifetime_days, 14);
+    assert_eq!(c.authority.key_rotation_days, 7);
+
+    let err = c
+        .apply_env(env(&[("CERULEAN_KEY_ROTATION_DAYS", "soon")]))
+        .unwrap_err();
+    assert!(err.to_string().contains("CERULEAN_KEY_ROTATION_DAYS"), "{err}");
+
+    let mut c = Config::default();
+    c.apply_env(env(&[("CERULEAN_ACCESS_TOKEN_LIFETIME_SECS", "10")]))
+        .unwrap();
+    let err = c.validate().unwrap_err().to_string();
+    assert!(
+        err.contains("CERULEAN_ACCESS_TOKEN_LIFETIME_SECS")
+            && err.contains("authority.access_token_lifetime_secs")
+            && err.contains("between 300 and 86400"),
+        "{err}"
+    );
+    let c = Config::from_toml_str("[authority]\ndevice_code_interval_secs = 0\n", "f").unwrap();
+    assert!(c.validate().is_err());
 }

@@ -148,6 +148,74 @@ pub(super) fn validate(config: &Config) -> Result<(), ConfigError> {
             ),
         ));
     }
+    validate_authority(config)
+}
+
+/// Token lifetimes and key rotation: each within a range that keeps the protocol sane
+/// (clients refresh before expiry; device-code users need minutes, not seconds).
+fn validate_authority(config: &Config) -> Result<(), ConfigError> {
+    let a = &config.authority;
+    let checks: [(&'static str, u64, u64, u64, &str); 7] = [
+        (
+            "authority.access_token_lifetime_secs",
+            a.access_token_lifetime_secs,
+            300,
+            86_400,
+            "seconds; the default is 3600",
+        ),
+        (
+            "authority.id_token_lifetime_secs",
+            a.id_token_lifetime_secs,
+            300,
+            86_400,
+            "seconds; the default is 3600",
+        ),
+        (
+            "authority.refresh_token_lifetime_days",
+            a.refresh_token_lifetime_days,
+            1,
+            365,
+            "days; the default is 90",
+        ),
+        (
+            "authority.auth_code_lifetime_secs",
+            a.auth_code_lifetime_secs,
+            30,
+            3600,
+            "seconds; the default is 600",
+        ),
+        (
+            "authority.device_code_lifetime_secs",
+            a.device_code_lifetime_secs,
+            60,
+            3600,
+            "seconds; the default is 900",
+        ),
+        (
+            "authority.device_code_interval_secs",
+            a.device_code_interval_secs,
+            1,
+            60,
+            "seconds; the default is 5",
+        ),
+        (
+            "authority.key_rotation_days",
+            a.key_rotation_days,
+            1,
+            3650,
+            "days; the default is 30",
+        ),
+    ];
+    for (key, value, min, max, unit) in checks {
+        if !(min..=max).contains(&value) {
+            return Err(ConfigError::Invalid {
+                source_name: config.source_of(key).to_owned(),
+                key,
+                value: value.to_string(),
+                reason: format!("must be between {min} and {max} ({unit})"),
+            });
+        }
+    }
     Ok(())
 }
 

@@ -5,12 +5,13 @@
 //! `INSERT … ON CONFLICT DO NOTHING`). So every statement, its arguments and the
 //! transaction around it live here, and a backend only supplies the few things that
 //! really differ ([`Backend`]): how a write transaction begins (`BEGIN IMMEDIATE` on
-//! SQLite), how errors map, how migrations are locked and the prefix match for audit
-//! queries. A rule fixed here is fixed for both databases, and the conformance suite
+//! SQLite), how errors map, how migrations are locked, how a read locks the rows it reads
+//! (`FOR UPDATE`) and the prefix match for audit queries. A rule fixed here is fixed for both databases, and the conformance suite
 //! checks they agree.
 
 pub(crate) mod apps;
 pub(crate) mod audit;
+pub(crate) mod authority;
 pub(crate) mod groups;
 pub(crate) mod tenants;
 pub(crate) mod users;
@@ -25,6 +26,10 @@ use crate::codec::{Arg, Columns};
 pub(crate) trait Backend: Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     const NAME: &'static str;
+    /// Appended to a SELECT inside a write transaction to lock the rows it reads until
+    /// the transaction ends: ` FOR UPDATE` on PostgreSQL; nothing on SQLite, whose
+    /// `BEGIN IMMEDIATE` writer already excludes every other writer.
+    const FOR_UPDATE: &'static str;
     type Row: Columns + Send + Sync + 'static;
     /// An open write transaction; dropping it without [`Backend::commit`] rolls it back.
     type Tx: Send;
@@ -43,6 +48,12 @@ pub(crate) trait Backend: Send + Sync + 'static {
         sql: &str,
         args: Vec<Arg>,
     ) -> StoreResult<Option<Self::Row>>;
+    async fn fetch_all_in(
+        &self,
+        tx: &mut Self::Tx,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> StoreResult<Vec<Self::Row>>;
     /// Reads outside any transaction (from the reader pool).
     async fn fetch_all(&self, sql: &str, args: Vec<Arg>) -> StoreResult<Vec<Self::Row>>;
     async fn fetch_optional(&self, sql: &str, args: Vec<Arg>) -> StoreResult<Option<Self::Row>>;
@@ -253,4 +264,5 @@ macro_rules! impl_store {
         }
     };
 }
+pub(crate) use authority::impl_authority_store;
 pub(crate) use impl_store;

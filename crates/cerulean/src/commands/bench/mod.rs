@@ -1,5 +1,10 @@
 //! `cerulean bench`: measurements printed as throughput and latency percentiles.
 
+mod authority;
+mod baseline;
+mod load;
+mod server_process;
+
 use anyhow::Context as _;
 
 use crate::cli::{BenchCommand, GlobalArgs};
@@ -24,6 +29,18 @@ pub async fn run(global: &GlobalArgs, command: BenchCommand) -> anyhow::Result<(
             let report =
                 cerulean_store::bench::run_store_benchmark(store, users, concurrency).await?;
             println!("{report}");
+        }
+        BenchCommand::Authority {
+            seconds,
+            concurrency,
+            users,
+        } => {
+            authority::run(authority::Options {
+                seconds,
+                concurrency,
+                users,
+            })
+            .await?;
         }
     }
     Ok(())

@@ -1,0 +1,228 @@
+//! The token endpoint: `POST /{tenant}/oauth2/token` (v1) and
+//! `POST /{tenant}/oauth2/v2.0/token` (v2), one file per grant.
+//!
+//! The body is read as a form whatever the `Content-Type` says (libhimmelblau sends
+//! none); unknown fields and the `?client-request-id=` query are ignored
+//! (INTEROP.md §10). Every answer is either a token response or an Entra-shaped OAuth
+//! error stamped with the request's correlation id, and is counted in
+//! `cerulean_tokens_issued_total{grant,result}`.
+
+mod client;
+mod client_credentials;
+mod code;
+mod device_code;
+mod issue;
+mod password;
+mod refresh;
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use cerulean_directory::{ActionContext, Actor, AuditEvent, AuditResult, TenantId};
+use cerulean_proto::oauth2::{
+    BasicCredentials, GrantType, OAuthError, TokenGrant, TokenRequest, TokenResponse,
+};
+use cerulean_proto::{EndpointVersion, aadsts};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use time::OffsetDateTime;
+
+use super::errors::OAuthResponse;
+use super::tenant::{self, TenantScope};
+use crate::app::AppState;
+use crate::middleware::observe::CorrelationId;
+use crate::public_url::PublicBase;
+use crate::serve::ConnectionInfo;
+
+pub(crate) use client::AuthenticatedClient;
+
+/// Everything a grant needs to know about the request it serves.
+#[derive(Debug)]
+pub(crate) struct TokenCtx<'a> {
+    pub state: &'a AppState,
+    pub scope: TenantScope,
+    pub version: EndpointVersion,
+    pub base: PublicBase,
+    pub correlation_id: String,
+    pub ip: Option<String>,
+    pub now: OffsetDateTime,
+}
+
+impl TokenCtx<'_> {
+    /// Who is acting, for audit events: nobody authenticated yet, under this request's
+    /// correlation id.
+    pub fn action(&self) -> ActionContext {
+        ActionContext::new(Actor::Anonymous).with_correlation_id(self.correlation_id.clone())
+    }
+
+    /// Records a failed issuance that an operator should be able to find. A failure to
+    /// write the event is logged, not turned into an error for the client.
+    pub async fn audit_failure(
+        &self,
+        tenant: Option<TenantId>,
+        action: &str,
+        target: String,
+        reason: &str,
+        details: serde_json::Value,
+    ) {
+        let mut event: AuditEvent = self.action().event(self.now, tenant, action, target, details);
+        event.result = AuditResult::Failure(reason.to_owned());
+        if let Err(e) = self.state.directory.store().record_audit(&event).await {
+            tracing::error!(action, "recording an audit event failed: {e}");
+        }
+    }
+
+    /// Whether the path's tenant segment admits `tenant`.
+    pub fn admits(&self, tenant: TenantId) -> bool {
+        match &self.scope {
+            TenantScope::Any { .. } => true,
+            TenantScope::Tenant(t) => t.id == tenant,
+        }
+    }
+}
+
+/// A store or directory failure: logged here, answered as `temporarily_unavailable`.
+pub(crate) fn unavailable(what: &str, error: impl std::fmt::Display) -> OAuthError {
+    tracing::error!("{what}: {error}");
+    aadsts::temporarily_unavailable()
+}
+
+/// `POST /{tenant}/oauth2/token`.
+pub(super) async fn token_v1(
+    State(state): State<AppState>,
+    Path(segment): Path<String>,
+    base: PublicBase,
+    correlation: CorrelationId,
+    conn: Option<Extension<ConnectionInfo>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = Incoming {
+        segment,
+        base,
+        correlation,
+        conn: conn.map(|Extension(c)| c),
+        headers,
+        body,
+    };
+    token(&state, EndpointVersion::V1, request).await
+}
+
+/// `POST /{tenant}/oauth2/v2.0/token`.
+pub(super) async fn token_v2(
+    State(state): State<AppState>,
+    Path(segment): Path<String>,
+    base: PublicBase,
+    correlation: CorrelationId,
+    conn: Option<Extension<ConnectionInfo>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = Incoming {
+        segment,
+        base,
+        correlation,
+        conn: conn.map(|Extension(c)| c),
+        headers,
+        body,
+    };
+    token(&state, EndpointVersion::V2, request).await
+}
+
+struct Incoming {
+    segment: String,
+    base: PublicBase,
+    correlation: CorrelationId,
+    conn: Option<ConnectionInfo>,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+async fn token(state: &AppState, version: EndpointVersion, request: Incoming) -> Response {
+    let mut grant_type: Option<GrantType> = None;
+    let result = serve(state, version, &request, &mut grant_type).await;
+    state
+        .authority
+        .metrics
+        .record(grant_type.as_ref(), result.as_ref().map(|_| ()));
+    match result {
+        Ok(response) => token_response(&response),
+        Err(error) => {
+            OAuthResponse::traced(error, request.correlation.as_str()).into_response()
+        }
+    }
+}
+
+async fn serve(
+    state: &AppState,
+    version: EndpointVersion,
+    request: &Incoming,
+    grant_type: &mut Option<GrantType>,
+) -> Result<TokenResponse, OAuthError> {
+    let mut form = TokenRequest::from_form_body(&request.body)?;
+    *grant_type = form.grant_type.clone();
+    if let Some(basic) = basic_authorization(&request.headers)? {
+        form.apply_basic_auth(basic)?;
+    }
+    let span = tracing::Span::current();
+    if let Some(client_id) = &form.client_id {
+        span.record("client_id", client_id.chars().take(64).collect::<String>());
+    }
+    let grant = TokenGrant::try_from(form)?;
+    let scope = tenant::resolve(&state.directory, &request.segment).await?;
+    if let TenantScope::Tenant(t) = &scope {
+        span.record("tenant", t.id.to_string());
+    }
+    let ctx = TokenCtx {
+        state,
+        scope,
+        version,
+        base: request.base.clone(),
+        correlation_id: request.correlation.as_str().to_owned(),
+        ip: request.conn.as_ref().map(|c| c.peer_addr.ip().to_string()),
+        now: state.directory.clock().now(),
+    };
+    match grant {
+        TokenGrant::Password(g) => password::grant(&ctx, g).await,
+        TokenGrant::RefreshToken(g) => refresh::grant(&ctx, g).await,
+        TokenGrant::AuthorizationCode(g) => code::grant(&ctx, g).await,
+        TokenGrant::DeviceCode(g) => device_code::grant(&ctx, g).await,
+        TokenGrant::ClientCredentials(g) => client_credentials::grant(&ctx, g).await,
+        // The PRT issue adds these; until then say so plainly.
+        TokenGrant::JwtBearer(_) | TokenGrant::SrvChallenge | TokenGrant::SamlBearer(_) => {
+            let name = grant_type.as_ref().map_or("", GrantType::as_str);
+            Err(aadsts::unsupported_grant_type(name))
+        }
+    }
+}
+
+/// `Authorization: Basic …` (client_secret_basic). Other schemes are not client
+/// authentication and are ignored.
+fn basic_authorization(headers: &HeaderMap) -> Result<Option<BasicCredentials>, OAuthError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| aadsts::client_credentials_invalid("The Authorization header is not text."))?;
+    let is_basic = value
+        .get(..6)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("basic "));
+    if !is_basic {
+        return Ok(None);
+    }
+    BasicCredentials::parse(value).map(Some)
+}
+
+/// `200` with the JSON body and RFC 6749 §5.1's no-caching headers.
+pub(crate) fn token_response(response: &TokenResponse) -> Response {
+    let mut http = (StatusCode::OK, response.to_json()).into_response();
+    let headers = http.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    http
+}

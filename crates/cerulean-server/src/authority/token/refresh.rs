@@ -1,0 +1,171 @@
+//! `grant_type=refresh_token`: rotation, reuse detection and revocation.
+//!
+//! * Every redemption consumes the token and issues a successor in the same family. A
+//!   token presented a second time means it leaked (or two clients share it): the store
+//!   revokes the whole family and the answer is `invalid_grant` (AADSTS70008).
+//! * A disabled user, a deleted user, or a password changed after the sign-in the family
+//!   descends from revokes the family too (50057 / 50034 / 50173).
+//! * Refresh tokens are multi-resource, as Entra's: the request may name another resource
+//!   than the one the token was first issued for; without `scope`/`resource` the stored
+//!   scope is reused.
+//! * **FOCI policy**: a refresh token issued to a Microsoft first-party *public* client
+//!   (the seeded family: Azure CLI, Office, Company Portal, the broker, …) may be redeemed
+//!   by any other first-party public client of the same tenant, like Entra's family of
+//!   client ids (roadtx gets a token as Azure CLI and exchanges it as the broker,
+//!   INTEROP.md §4.4 item 4). Every other refresh token is bound to its client exactly.
+//!   Responses to family clients carry `foci: "1"`.
+//!
+//! The token is consumed before the rest of the request is checked (the store offers no
+//! read without consumption), so the request's syntax is checked first: a malformed
+//! scope must not cost the client its refresh token.
+
+use cerulean_directory::authority::{RefreshRedemption, RefreshToken};
+use cerulean_directory::{ClientId, User};
+use cerulean_proto::aadsts;
+use cerulean_proto::oauth2::{ClientAuth, ClientAuthMethod, OAuthError, RefreshTokenGrant, TokenResponse};
+use serde_json::json;
+
+use super::super::resources::{RequestedTarget, resolve};
+use super::super::secrets::hash_secret;
+use super::client::{AuthenticatedClient, authenticate, parse_client_id};
+use super::issue::{UserIssue, user_tokens};
+use super::{TokenCtx, unavailable};
+
+pub(super) async fn grant(
+    ctx: &TokenCtx<'_>,
+    g: RefreshTokenGrant,
+) -> Result<TokenResponse, OAuthError> {
+    let requested = RequestedTarget::parse(&g.target)?;
+    let presented_client = match &g.client {
+        Some(c) => Some(parse_client_id(&c.client_id, &ctx.scope.segment())?),
+        None => None,
+    };
+    let store = ctx.state.directory.store();
+    let hash = hash_secret(g.refresh_token.expose());
+    let token = match store
+        .consume_refresh_token(&hash, ctx.now)
+        .await
+        .map_err(|e| unavailable("refresh token redemption", e))?
+    {
+        RefreshRedemption::Fresh(token) => token,
+        RefreshRedemption::Reused(token) => {
+            ctx.audit_failure(
+                Some(token.auth.tenant_id),
+                "token.refresh.reuse",
+                format!("user:{}", token.auth.user_id),
+                "refresh token presented twice; family revoked",
+                json!({ "familyId": token.family_id, "clientId": token.client_id }),
+            )
+            .await;
+            return Err(aadsts::refresh_token_expired());
+        }
+        RefreshRedemption::NotFound => return Err(aadsts::refresh_token_expired()),
+    };
+    if token.expires_at <= ctx.now {
+        return Err(aadsts::refresh_token_expired());
+    }
+    if !ctx.admits(token.auth.tenant_id) {
+        return Err(aadsts::invalid_grant(
+            "the refresh token belongs to another tenant.",
+        ));
+    }
+    let client = client_for(ctx, &token, &g, presented_client).await?;
+    let user = live_user(ctx, &token).await?;
+    let target = match requested {
+        Some(target) => target,
+        None => RequestedTarget::parse_scope(&token.scope)?,
+    };
+    let resolved = resolve(&ctx.state.directory, token.auth.tenant_id, &target).await?;
+    user_tokens(
+        ctx,
+        UserIssue {
+            user: &user,
+            auth: &token.auth,
+            client: &client,
+            target: &resolved,
+            nonce: None,
+            family_id: token.family_id,
+            client_info: g.options.client_info,
+        },
+    )
+    .await
+}
+
+/// The client redeeming the token: the one named in the request (authenticated, and
+/// bound to the token or a FOCI sibling), else the token's own (which must then be
+/// public: a confidential client has to authenticate).
+async fn client_for(
+    ctx: &TokenCtx<'_>,
+    token: &RefreshToken,
+    g: &RefreshTokenGrant,
+    presented: Option<ClientId>,
+) -> Result<AuthenticatedClient, OAuthError> {
+    let tenant = token.auth.tenant_id;
+    let fallback;
+    let auth = match &g.client {
+        Some(auth) => auth,
+        None => {
+            fallback = ClientAuth {
+                client_id: token.client_id.to_string(),
+                client_secret: None,
+                method: ClientAuthMethod::None,
+            };
+            &fallback
+        }
+    };
+    let client = authenticate(ctx, tenant, auth).await?;
+    if presented.is_none_or(|id| id == token.client_id) {
+        return Ok(client);
+    }
+    // Another client: only within the family, and only if the original was a member.
+    let original = ctx
+        .state
+        .directory
+        .store()
+        .application(tenant, token.client_id)
+        .await
+        .map_err(|e| unavailable("client lookup", e))?;
+    let original_in_family = original.is_some_and(|a| a.first_party && a.public_client);
+    if client.is_family() && original_in_family {
+        return Ok(client);
+    }
+    Err(aadsts::invalid_grant(
+        "the refresh token was issued to a different client.",
+    ))
+}
+
+/// The token's user, if still allowed to get tokens; otherwise the family is revoked.
+async fn live_user(ctx: &TokenCtx<'_>, token: &RefreshToken) -> Result<User, OAuthError> {
+    let store = ctx.state.directory.store();
+    let user = store
+        .user(token.auth.tenant_id, token.auth.user_id)
+        .await
+        .map_err(|e| unavailable("user lookup", e))?;
+    let (error, reason) = match &user {
+        None => (
+            aadsts::user_not_found(token.auth.user_id, token.auth.tenant_id),
+            "user deleted",
+        ),
+        Some(u) if !u.enabled => (aadsts::user_disabled(), "user disabled"),
+        Some(u)
+            if u
+                .password_changed_at
+                .is_some_and(|changed| changed > token.auth.auth_time) =>
+        {
+            (aadsts::fresh_token_needed(), "password changed since sign-in")
+        }
+        Some(u) => return Ok(u.clone()),
+    };
+    if let Err(e) = store.revoke_refresh_family(token.family_id).await {
+        tracing::error!("revoking a refresh-token family: {e}");
+    }
+    ctx.audit_failure(
+        Some(token.auth.tenant_id),
+        "token.refresh.revoked",
+        format!("user:{}", token.auth.user_id),
+        reason,
+        json!({ "familyId": token.family_id, "clientId": token.client_id }),
+    )
+    .await;
+    Err(error)
+}

@@ -1,0 +1,176 @@
+//! Refresh tokens: rotated on every use; presenting a used or revoked token again revokes
+//! its whole family (RFC 9700 §4.14.2).
+//!
+//! Locking (PostgreSQL; SQLite's single writer serialises everything anyway): whatever
+//! reads or revokes a family first locks all of its rows, in `token_hash` order, so a
+//! successor inserted while its family is being revoked either waits for the revocation
+//! and is inserted revoked, or commits first and is seen — and revoked — by it.
+
+use cerulean_directory::authority::{RefreshRedemption, RefreshToken};
+use cerulean_directory::{AuditEvent, StoreResult, TenantId, UserId};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::codec::{Arg, Columns, Reader, id_text, micros, to_json};
+use crate::engine::{Backend, audit};
+
+const COLUMNS: &str = "token_hash, family_id, client_id, scope, auth, created_at, expires_at, \
+     used_at, revoked";
+
+const INSERT: &str = "INSERT INTO refresh_tokens \
+     (token_hash, family_id, tenant_id, user_id, client_id, scope, auth, created_at, \
+      expires_at, used_at, revoked) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+/// Affects one row only for the first use of a live token: a concurrent use waits for the
+/// row lock and then no longer matches.
+const MARK_USED: &str = "UPDATE refresh_tokens SET used_at = $2 \
+     WHERE token_hash = $1 AND used_at IS NULL AND revoked = $3";
+
+const REVOKE_FAMILY: &str = "UPDATE refresh_tokens SET revoked = $2 \
+     WHERE family_id = $1 AND revoked = $3";
+
+const REVOKE_USER: &str = "UPDATE refresh_tokens SET revoked = $3 \
+     WHERE tenant_id = $1 AND user_id = $2 AND revoked = $4";
+
+/// Inserts `token`; it is stored revoked if any token of its family already is (a
+/// successor minted while its family was being revoked for reuse). `Duplicate { what:
+/// "refresh token" }` if the hash exists, `NotFound { what: "tenant" }` if the sign-in's
+/// tenant does not.
+pub(crate) async fn insert_refresh_token<B: Backend>(
+    b: &B,
+    token: &RefreshToken,
+) -> StoreResult<()> {
+    let mut tx = b.begin_write().await?;
+    let family_revoked = lock_family(b, &mut tx, token.family_id)
+        .await?
+        .iter()
+        .any(|(_, revoked)| *revoked);
+    let args: Vec<Arg> = vec![
+        token.token_hash.as_str().into(),
+        id_text(&token.family_id).into(),
+        id_text(&token.auth.tenant_id.0).into(),
+        id_text(&token.auth.user_id.0).into(),
+        id_text(&token.client_id.0).into(),
+        token.scope.as_str().into(),
+        to_json("refresh token auth context", &token.auth)?.into(),
+        micros(token.created_at).into(),
+        micros(token.expires_at).into(),
+        token.used_at.map(micros).into(),
+        (token.revoked || family_revoked).into(),
+    ];
+    b.execute(&mut tx, INSERT, args).await?;
+    b.commit(tx).await
+}
+
+/// `Fresh` (carrying the token as now stored, `used_at = now`) for the first use of a
+/// live token; `Reused` (carrying the token as stored before, with its family now
+/// revoked) for a used or revoked one; `NotFound` for an unknown hash. Expired tokens are
+/// returned too.
+pub(crate) async fn consume_refresh_token<B: Backend>(
+    b: &B,
+    token_hash: &str,
+    now: OffsetDateTime,
+) -> StoreResult<RefreshRedemption> {
+    let mut tx = b.begin_write().await?;
+    let marked = b
+        .execute(
+            &mut tx,
+            MARK_USED,
+            vec![token_hash.into(), micros(now).into(), false.into()],
+        )
+        .await?;
+    let sql = format!("SELECT {COLUMNS} FROM refresh_tokens WHERE token_hash = $1");
+    let row = b
+        .fetch_optional_in(&mut tx, &sql, vec![token_hash.into()])
+        .await?;
+    let redemption = match row.as_ref().map(decode).transpose()? {
+        None => RefreshRedemption::NotFound,
+        Some(token) if marked > 0 => RefreshRedemption::Fresh(token),
+        Some(token) => {
+            revoke_family_in(b, &mut tx, token.family_id).await?;
+            RefreshRedemption::Reused(token)
+        }
+    };
+    b.commit(tx).await?;
+    Ok(redemption)
+}
+
+/// Revokes every token of the family; returns how many were not revoked before.
+pub(crate) async fn revoke_refresh_family<B: Backend>(b: &B, family_id: Uuid) -> StoreResult<u64> {
+    let mut tx = b.begin_write().await?;
+    let revoked = revoke_family_in(b, &mut tx, family_id).await?;
+    b.commit(tx).await?;
+    Ok(revoked)
+}
+
+/// Revokes every refresh token of the user and records `event`; returns how many were not
+/// revoked before.
+pub(crate) async fn revoke_user_refresh_tokens<B: Backend>(
+    b: &B,
+    tenant: TenantId,
+    user: UserId,
+    event: &AuditEvent,
+) -> StoreResult<u64> {
+    let key: Vec<Arg> = vec![id_text(&tenant.0).into(), id_text(&user.0).into()];
+    let mut tx = b.begin_write().await?;
+    let lock = format!(
+        "SELECT token_hash FROM refresh_tokens WHERE tenant_id = $1 AND user_id = $2 \
+         ORDER BY token_hash{}",
+        B::FOR_UPDATE
+    );
+    b.fetch_all_in(&mut tx, &lock, key.clone()).await?;
+    let mut args = key;
+    args.extend([Arg::from(true), Arg::from(false)]);
+    let revoked = b.execute(&mut tx, REVOKE_USER, args).await?;
+    audit::insert(b, &mut tx, event).await?;
+    b.commit(tx).await?;
+    Ok(revoked)
+}
+
+/// Locks every token of the family (see the module doc) and returns `(hash, revoked)`.
+async fn lock_family<B: Backend>(
+    b: &B,
+    tx: &mut B::Tx,
+    family_id: Uuid,
+) -> StoreResult<Vec<(String, bool)>> {
+    let sql = format!(
+        "SELECT token_hash, revoked FROM refresh_tokens WHERE family_id = $1 \
+         ORDER BY token_hash{}",
+        B::FOR_UPDATE
+    );
+    let rows = b
+        .fetch_all_in(tx, &sql, vec![id_text(&family_id).into()])
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let r = Reader::new(row, "refresh_tokens");
+            Ok((r.text("token_hash")?, r.boolean("revoked")?))
+        })
+        .collect()
+}
+
+async fn revoke_family_in<B: Backend>(b: &B, tx: &mut B::Tx, family_id: Uuid) -> StoreResult<u64> {
+    lock_family(b, tx, family_id).await?;
+    b.execute(
+        tx,
+        REVOKE_FAMILY,
+        vec![id_text(&family_id).into(), true.into(), false.into()],
+    )
+    .await
+}
+
+fn decode<R: Columns>(row: &R) -> StoreResult<RefreshToken> {
+    let r = Reader::new(row, "refresh_tokens");
+    Ok(RefreshToken {
+        token_hash: r.text("token_hash")?,
+        family_id: r.uuid("family_id")?,
+        client_id: r.id("client_id")?,
+        scope: r.text("scope")?,
+        auth: r.json("auth")?,
+        created_at: r.time("created_at")?,
+        expires_at: r.time("expires_at")?,
+        used_at: r.opt_time("used_at")?,
+        revoked: r.boolean("revoked")?,
+    })
+}
