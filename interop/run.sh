@@ -142,7 +142,7 @@ log "server at $HTTPS_URL, proxy at $(ready_field proxy_url)"
 curl -fsS --cacert "$CA_PATH" "$HTTPS_URL/healthz" >/dev/null 2>&1 \
   || log "warning: GET $HTTPS_URL/healthz failed; the suites will probably fail too"
 
-export CERULEAN_READY_FILE="$READY" CERULEAN_ARTIFACTS="$ART"
+export CERULEAN_READY_FILE="$READY" CERULEAN_ARTIFACTS="$ART" PYTHONDONTWRITEBYTECODE=1
 
 # ---- 4. the suites -----------------------------------------------------------------------------
 declare -A STATUS=()
@@ -158,8 +158,7 @@ run_suite() { # name, junit file, command...
   echo "$name $rc $junit" >> "$ART/suites.txt"
 }
 
-PYTEST=("$VENV/bin/python" -m pytest -p no:cacheprovider -o junit_family=xunit2 -rfE --tb=short
-        --color=no ${INTEROP_PYTEST_ARGS:-})
+PYTEST=("$VENV/bin/python" -m pytest -c "$INTEROP/python/pytest.ini" ${INTEROP_PYTEST_ARGS:-})
 : > "$ART/suites.txt"
 if want msal; then
   run_suite msal "$ART/junit-msal.xml" \

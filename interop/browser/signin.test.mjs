@@ -15,7 +15,7 @@ import { after, before, test } from 'node:test';
 
 import {
   AZURE_CLI, GRAPH_SCOPE, REDIRECT_URI, artifacts, assertIdTokenClaims, assertUserAccessToken,
-  jwtClaims, postForm, ready, sleep,
+  jwtClaims, postForm, ready, sleep, SUCCESS_PAGE,
 } from '../node/lib/rig.mjs';
 
 const require = createRequire(new URL('../node/package.json', import.meta.url));
@@ -129,6 +129,27 @@ async function submitButton(page) {
   return bestRank < 4 ? best : null;
 }
 
+/**
+ * Answers the browser's navigation to the client's redirect URI in the browser itself, so no
+ * listener is needed on :53100. playwright's page.route never sees a redirect's target (its
+ * handler is called only for the first URL of a redirect chain), so this uses the DevTools
+ * Fetch domain directly, which pauses redirected requests too.
+ */
+async function interceptClientRedirect(context, page, onCapture) {
+  const cdp = await context.newCDPSession(page);
+  cdp.on('Fetch.requestPaused', (ev) => {
+    if (ev.resourceType === 'Document') onCapture(ev.request.url); // not the favicon
+    const body = `<!DOCTYPE html><title>Redirect captured</title><h1>Redirect to the client captured by the test</h1>
+      <p style="word-break:break-all">${ev.request.url.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</p>`;
+    cdp.send('Fetch.fulfillRequest', {
+      requestId: ev.requestId, responseCode: 200,
+      responseHeaders: [{ name: 'Content-Type', value: 'text/html; charset=utf-8' }],
+      body: Buffer.from(body).toString('base64'),
+    }).catch(() => {});
+  });
+  await cdp.send('Fetch.enable', { patterns: [{ urlPattern: `${REDIRECT_URI}*`, requestStage: 'Request' }] });
+}
+
 /** Walks the sign-in pages until `done()` or a page with nothing to do. */
 async function walk(page, { user, userCode, label, done }) {
   const trace = [];
@@ -137,6 +158,7 @@ async function walk(page, { user, userCode, label, done }) {
     await page.waitForLoadState('domcontentloaded').catch(() => {});
     await shot(page, label);
     if (done()) return trace;
+    if (page.url().startsWith('chrome-error:')) throw new Error(`browser error page at step ${step}: ${trace.join(' | ')}`);
     const text = await page.evaluate(() => document.body?.innerText ?? '').catch(() => '');
     const filled = await fillVisible(page, { user, userCode });
     const button = await submitButton(page);
@@ -152,13 +174,37 @@ async function walk(page, { user, userCode, label, done }) {
   throw new Error(`gave up after 12 pages: ${trace.join(' | ')}`);
 }
 
+function authorizeUrl({ state, nonce, challenge, scope }) {
+  const url = new URL(`https://${LOGIN}/${r.tenant_domain}/oauth2/v2.0/authorize`);
+  for (const [k, v] of Object.entries({
+    client_id: AZURE_CLI, response_type: 'code', redirect_uri: REDIRECT_URI, response_mode: 'query',
+    scope, state, nonce, code_challenge: challenge, code_challenge_method: 'S256',
+  })) url.searchParams.set(k, v);
+  return url.toString();
+}
+
+function pkcePair() {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+/** A page whose navigations to the client's redirect URI are captured (see below). */
+async function capturingPage(context) {
+  const page = await context.newPage();
+  const cap = { url: null };
+  await interceptClientRedirect(context, page, (url) => { cap.url = url; });
+  return { page, cap };
+}
+
 test('auth code + PKCE through the sign-in pages, redirect to http://localhost:53100', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   let captured = null;
-  await page.route('http://localhost:53100/**', (route) => {
-    captured = route.request().url();
-    return route.fulfill({ status: 200, contentType: 'text/html', body: '<h1>redirect captured by the test</h1>' });
+  let intercepted = false;
+  await interceptClientRedirect(context, page, (url) => { captured = url; intercepted = true; });
+  // Diagnostics only: notice the navigation even if the interception missed it.
+  page.on('request', (req) => {
+    if (req.url().startsWith(REDIRECT_URI) && captured === null) captured = req.url();
   });
   try {
     const verifier = randomBytes(32).toString('base64url');
@@ -179,6 +225,7 @@ test('auth code + PKCE through the sign-in pages, redirect to http://localhost:5
     const trace = await walk(page, { user: r.users.alice, label: 'auth-code', done: () => captured !== null });
     assert.ok(captured, `no redirect to ${REDIRECT_URI}; pages: ${trace.join(' | ')}`);
     await shot(page, 'auth-code-redirected');
+    assert.ok(intercepted, 'the redirect to the client escaped the interception');
     const back = new URL(captured).searchParams;
     assert.equal(back.get('state'), state, 'state must come back unchanged');
     assert.ok(back.get('code'), `no code in ${captured}`);
@@ -191,6 +238,54 @@ test('auth code + PKCE through the sign-in pages, redirect to http://localhost:5
     assert.equal(token.status, 200, `code redemption failed: ${token.text.slice(0, 400)}`);
     assertUserAccessToken(token.json.access_token, r, 'alice');
     assertIdTokenClaims(jwtClaims(token.json.id_token), r, 'alice', { nonce });
+  } finally {
+    await context.close();
+  }
+});
+
+test('wrong password: the page says so and keeps the user there; the right one goes on', async () => {
+  const context = await browser.newContext();
+  const { page, cap } = await capturingPage(context);
+  const user = r.users.admin;
+  try {
+    const { challenge } = pkcePair();
+    await page.goto(authorizeUrl({ state: 's1', nonce: 'n1', challenge, scope: `openid ${GRAPH_SCOPE}` }));
+    await shot(page, 'wrong-password');
+    // Email, then a wrong password.
+    for (const creds of [{ upn: user.upn, password: 'not-the-password' }, { upn: user.upn, password: 'not-the-password' }]) {
+      await fillVisible(page, { user: creds });
+      const button = await submitButton(page);
+      assert.ok(button, 'no submit button');
+      await Promise.all([page.waitForNavigation({ timeout: 15000 }).catch(() => null), button.click()]);
+      await shot(page, 'wrong-password');
+    }
+    assert.equal(cap.url, null, 'a wrong password must not reach the client');
+    const alert = page.locator('[role=alert]');
+    assert.ok(await alert.isVisible(), 'no error message is shown after a wrong password');
+    assert.match(await alert.innerText(), /(password|incorrect|not correct)/i);
+    assert.ok(await page.locator('input[type=password]').isVisible(), 'the password field is gone');
+    await walk(page, { user, label: 'wrong-password-retry', done: () => cap.url !== null });
+    assert.ok(cap.url, 'the right password did not reach the client');
+    assert.equal(new URL(cap.url).searchParams.get('state'), 's1');
+  } finally {
+    await context.close();
+  }
+});
+
+test('single sign-on: a second authorize in the same browser skips the sign-in pages', async () => {
+  const context = await browser.newContext();
+  const { page, cap } = await capturingPage(context);
+  try {
+    const { challenge } = pkcePair();
+    await page.goto(authorizeUrl({ state: 'first', nonce: 'n1', challenge, scope: `openid ${GRAPH_SCOPE}` }));
+    await walk(page, { user: r.users.bob, label: 'sso-first', done: () => cap.url !== null });
+    assert.ok(cap.url, 'first sign-in did not reach the client');
+    cap.url = null;
+    await page.goto(authorizeUrl({ state: 'second', nonce: 'n2', challenge, scope: `openid ${GRAPH_SCOPE}` }));
+    const pages = await walk(page, { user: r.users.bob, label: 'sso-second', done: () => cap.url !== null });
+    assert.ok(cap.url, `the second authorize did not reach the client: ${pages.join(' | ')}`);
+    assert.deepEqual(pages, [], 'the second authorize showed sign-in pages instead of redirecting at once');
+    assert.equal(new URL(cap.url).searchParams.get('state'), 'second');
   } finally {
     await context.close();
   }
@@ -220,7 +315,7 @@ test('device code: verification page, code entry, sign-in, success page, then th
     const trace = await walk(page, { user: r.users.bob, userCode: dc.user_code, label: 'device-code', done: () => false });
     const text = await page.evaluate(() => document.body?.innerText ?? '');
     await shot(page, 'device-code-final');
-    assert.match(text, /(success|signed in|sign-in complete|you (can|may) (now )?close|all set|approved|complete)/i,
+    assert.match(text, SUCCESS_PAGE,
       `no success page; last page says: ${text.slice(0, 300)}; pages: ${trace.join(' | ')}`);
   } finally {
     await context.close();

@@ -5,14 +5,14 @@
 // Run with `node --test interop/node/drive.mjs` through interop/run.sh.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import { test } from 'node:test';
 
 import * as msal from '@azure/msal-node';
 
 import {
   AZURE_CLI, GRAPH_SCOPE, REDIRECT_URI, assertIdTokenClaims, assertUserAccessToken, jwtClaims,
-  ready, signIn,
+  completeDeviceCode, ready, signIn,
 } from './lib/rig.mjs';
 
 const r = ready();
@@ -43,21 +43,44 @@ function assertResult(result, user, { nonce } = {}) {
   return result;
 }
 
+/** The token verifies (RS256) under a key published at the discovery document's jwks_uri. */
+async function assertSignedByJwks(token) {
+  const doc = await (await fetch(`${authority}/v2.0/.well-known/openid-configuration`)).json();
+  const { keys } = await (await fetch(doc.jwks_uri)).json();
+  const [h, p, sig] = token.split('.');
+  const header = JSON.parse(Buffer.from(h, 'base64url').toString());
+  assert.equal(header.alg, 'RS256');
+  const jwk = keys.find((k) => k.kid === header.kid);
+  assert.ok(jwk, `kid ${header.kid} is not in the JWKS (${keys.map((k) => k.kid)})`);
+  const ok = verify('RSA-SHA256', Buffer.from(`${h}.${p}`), createPublicKey({ key: jwk, format: 'jwk' }),
+    Buffer.from(sig, 'base64url'));
+  assert.ok(ok, 'signature does not verify under the published key');
+}
+
 /** Device code with the user's side done by HTTP form submission. */
 async function deviceCode(pca, user, label) {
   let userSide;
   let response;
-  const result = await pca.acquireTokenByDeviceCode({
+  const request = {
     scopes: SCOPES,
     timeout: 90,
     deviceCodeCallback: (resp) => {
       response = resp;
-      userSide = signIn(resp.verificationUri, r.users[user], label, { userCode: resp.userCode });
-      userSide.catch(() => {}); // awaited below; avoid an unhandled rejection meanwhile
+      userSide = completeDeviceCode(resp.verificationUri, resp.userCode, r.users[user], label);
+      // If the user side fails, stop msal's polling at once (its documented cancel flag).
+      userSide.catch(() => { request.cancel = true; });
     },
-  });
-  const outcome = await userSide;
-  return { result, response, outcome };
+  };
+  let result;
+  let pollError;
+  try {
+    result = await pca.acquireTokenByDeviceCode(request);
+  } catch (e) {
+    pollError = e;
+  }
+  if (userSide) await userSide; // the user side's failure explains a poll failure best
+  if (pollError) throw pollError;
+  return { result, response };
 }
 
 test('oidc discovery: issuer and endpoints on the direct authority', async () => {
@@ -117,6 +140,8 @@ test('auth code + PKCE with nonce and state checks (getAuthCodeUrl, acquireToken
   );
   assertResult(result, 'alice', { nonce });
   assert.equal(result.idTokenClaims.nonce, nonce);
+  await assertSignedByJwks(result.idToken);
+  await assertSignedByJwks(result.accessToken);
 });
 
 test('auth code redeemed twice is rejected (invalid_grant)', async () => {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +98,20 @@ def proxy_route(r: dict) -> Route:
 
 def direct_route(r: dict) -> Route:
     return Route("direct", r["https_url"].rstrip("/"), None, r["ca_path"])
+
+
+SUCCESS_PAGE = re.compile(r"(success|signed in|you (can|may) (now )?close|all set|approved|complete)", re.I)
+
+
+def complete_device_code(route: Route, url: str, user_code: str, user: dict, label: str) -> str:
+    """The user's side of a device-code flow: open the verification page, enter the code,
+    sign in; returns the final page's text, which must read like a success page."""
+    outcome = sign_in(route, url, user, label, user_code=user_code)
+    assert outcome.redirect is None, f"unexpected redirect to {outcome.redirect}"
+    assert SUCCESS_PAGE.search(outcome.final_text), (
+        f"device-code sign-in did not end on a success page: {outcome.final_text[:300]!r}; "
+        f"trace: {outcome.trace}")
+    return outcome.final_text
 
 
 def sign_in(route: Route, url: str, user: dict, label: str, *, redirect_prefix: str | None = None,

@@ -86,14 +86,40 @@ def test_oidc_discovery_document(route, r):
 # -- ROPC ---------------------------------------------------------------------------------------
 
 
-def test_ropc_proxy(proxy, r):
-    app = public_app(proxy, r["tenant_domain"])
+@pytest.mark.parametrize("tenant_form", ["domain", "guid", "organizations", "common"])
+def test_ropc_proxy(proxy, r, tenant_form):
+    """ROPC through the proxy; the authority's tenant segment in each form Entra accepts."""
+    tenant = {"domain": r["tenant_domain"], "guid": r["tenant_id"]}.get(tenant_form, tenant_form)
+    app = public_app(proxy, tenant)
     result = ropc(app, r["users"]["alice"])
     assert_token_response(result, r, "alice")
     assert result["token_source"] == "identity_provider"
     accounts = app.get_accounts(username=r["users"]["alice"]["upn"])
     assert len(accounts) == 1
     assert accounts[0]["home_account_id"] == f"{r['users']['alice']['object_id']}.{r['tenant_id']}"
+
+
+def test_tokens_verify_against_published_jwks(route, r, skip_user_realm_on_loopback):
+    """msal does not check signatures (§5.3), but every relying party will: the access token
+    and id_token must verify under a key from the discovery document's jwks_uri."""
+    import jwt  # PyJWT, installed with msal
+
+    tenant = r["tenant_domain"] if route.via_proxy else r["tenant_id"]
+    result = ropc(public_app(route, tenant), r["users"]["alice"])
+    assert "access_token" in result, result
+    with route.session() as s:
+        doc = s.get(f"{route.authority(tenant)}/v2.0/.well-known/openid-configuration", timeout=15).json()
+        jwks = s.get(doc["jwks_uri"], timeout=15).json()
+    keys = {k.get("kid"): k for k in jwks["keys"]}
+    for name, token, audience in (("access_token", result["access_token"], None),
+                                  ("id_token", result["id_token"], AZURE_CLI)):
+        header = rig.jwt_header(token)
+        assert header.get("alg") == "RS256", f"{name} alg {header.get('alg')!r}"
+        assert header.get("kid") in keys, f"{name} kid {header.get('kid')!r} not in jwks {sorted(keys)}"
+        key = jwt.PyJWK(keys[header["kid"]]).key
+        claims = jwt.decode(token, key, algorithms=["RS256"], audience=audience,
+                            options={"verify_aud": audience is not None})
+        assert claims["tid"] == r["tenant_id"]
 
 
 def test_ropc_direct_with_user_realm_skipped(direct, r, skip_user_realm_on_loopback):
@@ -153,10 +179,13 @@ def test_refresh_with_garbage_token_is_invalid_grant(proxy, r):
 # -- device code --------------------------------------------------------------------------------
 
 
-def complete_device_code(route: rig.Route, flow: dict, user: dict, label: str) -> str:
-    """The user's side: open verification_uri, enter the code, sign in."""
-    outcome = rig.sign_in(route, flow["verification_uri"], user, label, user_code=flow["user_code"])
-    return outcome.final_text
+def user_side_of(route: rig.Route, flow: dict, user: dict, label: str) -> str:
+    """Completes the device code in the background; on failure it stops msal's polling."""
+    try:
+        return rig.complete_device_code(route, flow["verification_uri"], flow["user_code"], user, label)
+    except BaseException:
+        flow["expires_at"] = 0  # msal's documented way to abort acquire_token_by_device_flow
+        raise
 
 
 def test_device_code(route, r, request):
@@ -172,7 +201,7 @@ def test_device_code(route, r, request):
     assert flow["verification_uri"].startswith(route.base + "/"), (
         f"verification_uri {flow['verification_uri']!r} must be built from the request's Host")
     flow["expires_at"] = time.time() + 90  # bound the poll, whatever expires_in says
-    user_side = rig.Background(complete_device_code, route, flow, r["users"]["alice"],
+    user_side = rig.Background(user_side_of, route, flow, r["users"]["alice"],
                                f"msal-device-code-{route.name}")
     result = app.acquire_token_by_device_flow(flow)
     user_side.join()

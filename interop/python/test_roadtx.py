@@ -44,7 +44,7 @@ def run(r: dict, cwd: Path, *args: str, with_ca: bool = True) -> subprocess.Comp
     cmd = base_cmd(r) + list(args)
     proc = subprocess.run(cmd, cwd=cwd, env=roadtx_env(r, with_ca=with_ca), capture_output=True,
                           text=True, timeout=TIMEOUT)
-    log = rig.artifacts() / "roadtx.log"
+    log = rig.artifacts() / "roadtx-cli.log"
     with log.open("a") as f:
         shown = " ".join("***" if a == r["users"]["alice"]["password"] else a for a in args)
         f.write(f"$ roadtx {shown}  (cwd {cwd})\n-- exit {proc.returncode}\n{proc.stdout}{proc.stderr}\n")
@@ -90,6 +90,23 @@ def test_gettokens_password_drs_audience(r, cwd):
     assert claims.get("oid") == alice["object_id"]
 
 
+def test_refreshtokento_drs_after_msgraph(r, cwd):
+    """INTEROP §4.3: the refresh token from a Graph sign-in buys a DRS token (v1 refresh
+    grant with another `resource`)."""
+    alice = r["users"]["alice"]
+    proc = run(r, cwd, "gettokens", "-u", alice["upn"], "-p", alice["password"], "-r", "msgraph")
+    assert proc.returncode == 0, explain(proc)
+    graph_token = tokens(cwd)["accessToken"]
+    proc = run(r, cwd, "refreshtokento", "-r", "drs")
+    assert proc.returncode == 0, explain(proc)
+    t = tokens(cwd)
+    assert t["accessToken"] != graph_token
+    claims = rig.jwt_claims(t["accessToken"])
+    assert claims.get("aud") == DRS_AUDIENCE, f"aud {claims.get('aud')!r}"
+    assert claims.get("oid") == alice["object_id"]
+    assert claims.get("tid") == r["tenant_id"]
+
+
 def test_gettokens_wrong_password_fails_with_50126(r, cwd):
     proc = run(r, cwd, "gettokens", "-u", r["users"]["alice"]["upn"], "-p", "wrong", "-r", "msgraph")
     assert proc.returncode != 0 or not (cwd / ".roadtools_auth").exists(), explain(proc)
@@ -125,8 +142,8 @@ def test_gettokens_device_code_msgraph(r, cwd):
         route = rig.proxy_route(r)
         assert found["url"].startswith(route.base + "/") or found["url"].startswith(r["https_url"]), (
             f"verification URL {found['url']!r} is not on this server")
-        rig.sign_in(route, found["url"], r["users"]["alice"], "roadtx-device-code",
-                    user_code=found["code"])
+        rig.complete_device_code(route, found["url"], found["code"], r["users"]["alice"],
+                                 "roadtx-device-code")
         try:
             rc = proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
@@ -138,7 +155,7 @@ def test_gettokens_device_code_msgraph(r, cwd):
     finally:
         if proc.poll() is None:
             proc.kill()
-        with (rig.artifacts() / "roadtx.log").open("a") as f:
+        with (rig.artifacts() / "roadtx-cli.log").open("a") as f:
             f.write(f"$ roadtx gettokens --device-code -r msgraph\n{''.join(lines)}\n")
     t = tokens(cwd)
     rig.assert_user_access_token(t["accessToken"], r, "alice", audiences=GRAPH_AUDIENCES)

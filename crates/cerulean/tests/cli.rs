@@ -386,3 +386,39 @@ fn serve_answers_healthz_over_tls_with_its_generated_ca() {
     );
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
 }
+
+#[test]
+fn quickstart_prints_a_token_command_that_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = cerulean(dir.path())
+        .args(["quickstart", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let mut command = String::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // The printed command spans three lines: `curl … \`, `-d … \`, `-d … 'password=…'`.
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        let trimmed = line.trim();
+        if trimmed.starts_with("curl ") || (!command.is_empty() && trimmed.starts_with("-d ")) {
+            command.push_str(trimmed.trim_end_matches('\\'));
+            command.push(' ');
+            if !trimmed.ends_with('\\') {
+                break;
+            }
+        }
+    }
+    assert!(command.contains("grant_type=password"), "no token command printed: {command}");
+    let out = Command::new("sh").arg("-c").arg(format!("{command} -sS")).output().unwrap();
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    let _ = child.wait();
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&out.stdout)));
+    let token = body["access_token"].as_str().expect("an access token");
+    assert_eq!(token.split('.').count(), 3, "a JWT");
+    assert_eq!(body["token_type"], "Bearer");
+}

@@ -67,6 +67,17 @@ export async function signIn(url, user, label, { redirectPrefix, userCode } = {}
   return driver.run(url);
 }
 
+export const SUCCESS_PAGE = /(success|signed in|you (can|may) (now )?close|all set|approved|complete)/i;
+
+/** The user's side of a device-code flow; the last page must read like a success page. */
+export async function completeDeviceCode(url, userCode, user, label) {
+  const outcome = await signIn(url, user, label, { userCode });
+  assert.equal(outcome.redirect, null, `unexpected redirect to ${outcome.redirect}`);
+  assert.match(outcome.text, SUCCESS_PAGE,
+    `device-code sign-in did not end on a success page: ${outcome.text.slice(0, 300)}\ntrace:\n${outcome.trace.join('\n')}`);
+  return outcome;
+}
+
 export async function postForm(url, fields) {
   const res = await fetch(url, {
     method: 'POST',

@@ -15,6 +15,7 @@ use cerulean_directory::Directory;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 
+use crate::authority::state::AuthorityState;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -26,16 +27,20 @@ pub struct AppState {
     pub directory: Directory,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
+    /// The authority's signing keys, lifetimes and token metrics.
+    pub authority: Arc<AuthorityState>,
 }
 
 impl AppState {
     /// `metrics` is passed in so the composition root can register its own series
     /// (store, background jobs) in the same registry before serving.
     pub fn new(directory: Directory, config: Arc<Config>, metrics: Arc<Metrics>) -> Self {
+        let authority = Arc::new(AuthorityState::new(&config.authority, &metrics));
         Self {
             directory,
             config,
             metrics,
+            authority,
         }
     }
 }

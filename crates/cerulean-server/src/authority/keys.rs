@@ -259,14 +259,15 @@ impl KeyRing {
     }
 
     /// Every key of `tenant` that is published now (current, scheduled and retired ones
-    /// whose tokens may still be valid), newest first.
+    /// whose tokens may still be valid), newest first. Read almost fresh (JWKS requests
+    /// are rare), so a key another node just created shows up within seconds.
     pub async fn published(
         &self,
         directory: &Directory,
         tenant: TenantId,
     ) -> Result<Vec<Arc<LoadedKey>>, KeyError> {
         let now = directory.clock().now();
-        let ring = self.load(directory, tenant, now, CACHE_TTL).await?;
+        let ring = self.load(directory, tenant, now, FORCED_RELOAD_GAP).await?;
         let mut keys: Vec<_> = ring
             .keys
             .iter()

@@ -245,10 +245,10 @@ async fn find_resource(
     let store = directory.store();
     let found = match resource.parse::<ClientId>() {
         Ok(id) => store.application(tenant, id).await,
-        Err(_) => store.applications(tenant).await.map(|apps| {
-            apps.into_iter()
-                .find(|app| app.is_identified_by(resource))
-        }),
+        Err(_) => store
+            .applications(tenant)
+            .await
+            .map(|apps| apps.into_iter().find(|app| app.is_identified_by(resource))),
     };
     match found {
         Ok(Some(app)) => Ok(app),
@@ -297,8 +297,8 @@ fn check_item(item: &str) -> Result<(), ()> {
     if ok { Ok(()) } else { Err(()) }
 }
 
-/// `{resource}/{permission}` → both; a bare GUID → its `.default`; a bare name → a Graph
-/// permission. An empty permission (`https://graph.microsoft.com/`) means `.default`.
+/// `{resource}/{permission}` → both; a bare GUID, URN or URL → its `.default`; a bare name
+/// → a Graph permission. An empty permission (`https://graph.microsoft.com/`) means `.default`.
 fn split_item(item: &str) -> Option<(String, String)> {
     let authority_start = item.find("://").map_or(0, |i| i + 3);
     let (resource, permission) = match item[authority_start..].rfind('/') {
@@ -306,7 +306,14 @@ fn split_item(item: &str) -> Option<(String, String)> {
             let at = authority_start + i;
             (&item[..at], &item[at + 1..])
         }
-        None if authority_start > 0 || item.parse::<ClientId>().is_ok() => (item, ""),
+        None if authority_start > 0
+            || item
+                .get(..4)
+                .is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
+            || item.parse::<ClientId>().is_ok() =>
+        {
+            (item, "")
+        }
         None => (GRAPH_RESOURCE, item),
     };
     if resource.is_empty() || resource.ends_with("://") {

@@ -1,10 +1,9 @@
 //! What the authority keeps between requests on one node: the signing-key cache, the
-//! configured lifetimes, the verified-client-secret cache and the token metrics. All
-//! durable state (keys, codes, tokens) lives in the store; this is only cache and config.
+//! configured lifetimes and the token metrics. All durable state (keys, codes, tokens)
+//! lives in the store; this is only cache and config.
 
 use time::Duration;
 
-use super::client_secrets::SecretCache;
 use super::keys::KeyRing;
 use super::metrics::TokenMetrics;
 use crate::config::AuthoritySettings;
@@ -19,9 +18,6 @@ pub struct AuthorityState {
     pub keys: KeyRing,
     /// `cerulean_tokens_issued_total{grant,result}`.
     pub metrics: TokenMetrics,
-    /// Client secrets verified recently (so client credentials do not pay argon2id on
-    /// every request).
-    pub(crate) client_secrets: SecretCache,
 }
 
 /// Lifetimes of what the authority hands out.
@@ -69,7 +65,6 @@ impl AuthorityState {
         Self {
             keys: KeyRing::new(&lifetimes),
             metrics: TokenMetrics::register(metrics),
-            client_secrets: SecretCache::default(),
             lifetimes,
         }
     }

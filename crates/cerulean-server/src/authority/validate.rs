@@ -117,7 +117,10 @@ pub async fn validate_access_token(
     if !issued_here(&state.config, &claims.iss, &tid) {
         return Err(TokenError::WrongIssuer);
     }
-    if !expected_audience.iter().any(|a| same_audience(a, &claims.aud)) {
+    if !expected_audience
+        .iter()
+        .any(|a| same_audience(a, &claims.aud))
+    {
         return Err(TokenError::WrongAudience);
     }
     let now = directory.clock().now().unix_timestamp();
@@ -170,7 +173,11 @@ pub async fn validate_access_token(
 
 /// Hook for the DRS: refuse tokens bound to a device that is unknown, disabled or
 /// deleted. Devices do not exist in the directory yet, so every device passes.
-async fn check_device(_state: &AppState, _tenant: &Tenant, _device: Uuid) -> Result<(), TokenError> {
+async fn check_device(
+    _state: &AppState,
+    _tenant: &Tenant,
+    _device: Uuid,
+) -> Result<(), TokenError> {
     Ok(())
 }
 
@@ -263,6 +270,9 @@ mod tests {
             "urn:ms-drs:enterpriseregistration.windows.net",
             "URN:ms-drs:enterpriseregistration.windows.net"
         ));
-        assert!(!same_audience("https://graph.microsoft.com", "https://graph"));
+        assert!(!same_audience(
+            "https://graph.microsoft.com",
+            "https://graph"
+        ));
     }
 }

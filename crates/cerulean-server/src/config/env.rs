@@ -126,12 +126,7 @@ pub(super) fn apply(
     Ok(())
 }
 
-fn whole_number(
-    var: &str,
-    key: &'static str,
-    value: &str,
-    hint: &str,
-) -> Result<u64, ConfigError> {
+fn whole_number(var: &str, key: &'static str, value: &str, hint: &str) -> Result<u64, ConfigError> {
     value.trim().parse().map_err(|_| ConfigError::Invalid {
         source_name: var.to_owned(),
         key,

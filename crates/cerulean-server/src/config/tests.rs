@@ -333,7 +333,10 @@ fn authority_settings_from_env_and_ranges() {
     let err = c
         .apply_env(env(&[("CERULEAN_KEY_ROTATION_DAYS", "soon")]))
         .unwrap_err();
-    assert!(err.to_string().contains("CERULEAN_KEY_ROTATION_DAYS"), "{err}");
+    assert!(
+        err.to_string().contains("CERULEAN_KEY_ROTATION_DAYS"),
+        "{err}"
+    );
 
     let mut c = Config::default();
     c.apply_env(env(&[("CERULEAN_ACCESS_TOKEN_LIFETIME_SECS", "10")]))

@@ -266,9 +266,17 @@ pub async fn sign_in(browser: &mut Browser, start: &Resp, upn: &str, password: &
     assert_eq!(start.status, StatusCode::OK, "{}", start.body);
     assert!(start.has("id=\"signin-email\""), "{}", start.body);
     let password_page = browser.submit(start, "email", &[("login", upn)]).await;
-    assert!(password_page.has("id=\"signin-password\""), "{}", password_page.body);
+    assert!(
+        password_page.has("id=\"signin-password\""),
+        "{}",
+        password_page.body
+    );
     let kmsi = browser
-        .submit(&password_page, "password", &[("login", upn), ("passwd", password)])
+        .submit(
+            &password_page,
+            "password",
+            &[("login", upn), ("passwd", password)],
+        )
         .await;
     assert!(kmsi.has("id=\"kmsi\""), "{}", kmsi.body);
     browser.submit(&kmsi, "kmsi", &[("kmsi", "no")]).await

@@ -59,11 +59,32 @@ pub async fn run(global: &GlobalArgs, args: &QuickstartArgs) -> anyhow::Result<(
             running.base_url()
         );
     }
+    if let (Some(ca), Some((upn, Some(password)))) = (
+        &running.ca_path,
+        demo.users.iter().find(|(upn, _)| upn.starts_with("alice@")),
+    ) {
+        println!("  2. Get a token for {upn} (password grant, as the Azure CLI client):");
+        println!(
+            "       curl --cacert {} {}/{DEMO_DOMAIN}/oauth2/v2.0/token \\",
+            ca.display(),
+            running.base_url()
+        );
+        println!(
+            "         -d grant_type=password -d client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46 \\"
+        );
+        println!(
+            "         -d scope=https://graph.microsoft.com/.default -d username={upn} -d 'password={password}'"
+        );
+        println!(
+            "     OpenID configuration: {}/{DEMO_DOMAIN}/v2.0/.well-known/openid-configuration",
+            running.base_url()
+        );
+    }
     println!(
-        "  2. List the demo users:   cerulean admin --data-dir {data_dir} user list --tenant {DEMO_DOMAIN}"
+        "  3. List the demo users:   cerulean admin --data-dir {data_dir} user list --tenant {DEMO_DOMAIN}"
     );
     println!(
-        "  3. Read the audit log:    cerulean admin --data-dir {data_dir} audit list --tenant {DEMO_DOMAIN}"
+        "  4. Read the audit log:    cerulean admin --data-dir {data_dir} audit list --tenant {DEMO_DOMAIN}"
     );
     running.wait().await
 }

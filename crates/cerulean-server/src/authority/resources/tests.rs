@@ -52,6 +52,11 @@ fn scope_items_split_into_resource_and_permission() {
         ("api://my-api/v1/read", "api://my-api/v1", "read"),
         ("api://my-api", "api://my-api", ".default"),
         (
+            "urn:ms-drs:enterpriseregistration.windows.net",
+            "urn:ms-drs:enterpriseregistration.windows.net",
+            ".default",
+        ),
+        (
             "urn:ms-drs:enterpriseregistration.windows.net/.default",
             "urn:ms-drs:enterpriseregistration.windows.net",
             ".default",

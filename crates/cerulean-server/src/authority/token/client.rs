@@ -54,33 +54,22 @@ pub(crate) async fn authenticate(
                 "The application is a public client; it must not send a client secret.",
             ));
         }
-        return Ok(AuthenticatedClient {
-            app,
-            appidacr: "0",
-        });
+        return Ok(AuthenticatedClient { app, appidacr: "0" });
     }
     let secret = client
         .client_secret
         .as_ref()
         .ok_or_else(aadsts::client_secret_required)?;
     verify_secret(ctx, &app, secret.expose()).await?;
-    Ok(AuthenticatedClient {
-        app,
-        appidacr: "1",
-    })
+    Ok(AuthenticatedClient { app, appidacr: "1" })
 }
 
-/// Checks a confidential client's secret: the recent-verification cache first, argon2id
-/// (on the directory's blocking pool) otherwise. Failures are audited.
+/// Checks a confidential client's secret (the directory's rule); failures are audited.
 pub(crate) async fn verify_secret(
     ctx: &TokenCtx<'_>,
     app: &Application,
     secret: &str,
 ) -> Result<(), OAuthError> {
-    let cache = &ctx.state.authority.client_secrets;
-    if cache.contains(app, secret, ctx.now) {
-        return Ok(());
-    }
     let presented = SecretString::new(secret.to_owned());
     let ok = ctx
         .state
@@ -89,7 +78,6 @@ pub(crate) async fn verify_secret(
         .await
         .map_err(|e| unavailable("client secret check", e))?;
     if ok {
-        cache.insert(app, secret, ctx.now);
         return Ok(());
     }
     ctx.audit_failure(

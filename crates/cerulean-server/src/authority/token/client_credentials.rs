@@ -24,8 +24,8 @@ pub(super) async fn grant(
         return Err(aadsts::no_tenant_information());
     };
     g.target.require(ctx.version)?;
-    let target = RequestedTarget::parse(&g.target)?
-        .ok_or_else(|| aadsts::missing_parameter("scope"))?;
+    let target =
+        RequestedTarget::parse(&g.target)?.ok_or_else(|| aadsts::missing_parameter("scope"))?;
     if !target.is_default_only() {
         let scope = g.target.scope.as_deref().unwrap_or_default();
         // Entra: a client credentials scope must be `<resource>/.default`.

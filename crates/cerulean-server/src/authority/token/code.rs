@@ -147,10 +147,12 @@ fn stored_target(code: &AuthorizationCode) -> Result<RequestedTarget, OAuthError
         scope: code.scope.clone(),
         resource: code.resource.clone(),
     };
-    Ok(RequestedTarget::parse(&target)?.unwrap_or_else(|| RequestedTarget {
-        oidc: Default::default(),
-        requested: super::super::resources::Requested::OidcOnly,
-    }))
+    Ok(
+        RequestedTarget::parse(&target)?.unwrap_or_else(|| RequestedTarget {
+            oidc: Default::default(),
+            requested: super::super::resources::Requested::OidcOnly,
+        }),
+    )
 }
 
 #[cfg(test)]

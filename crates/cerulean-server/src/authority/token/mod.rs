@@ -65,7 +65,9 @@ impl TokenCtx<'_> {
         reason: &str,
         details: serde_json::Value,
     ) {
-        let mut event: AuditEvent = self.action().event(self.now, tenant, action, target, details);
+        let mut event: AuditEvent = self
+            .action()
+            .event(self.now, tenant, action, target, details);
         event.result = AuditResult::Failure(reason.to_owned());
         if let Err(e) = self.state.directory.store().record_audit(&event).await {
             tracing::error!(action, "recording an audit event failed: {e}");
@@ -147,9 +149,7 @@ async fn token(state: &AppState, version: EndpointVersion, request: Incoming) ->
         .record(grant_type.as_ref(), result.as_ref().map(|_| ()));
     match result {
         Ok(response) => token_response(&response),
-        Err(error) => {
-            OAuthResponse::traced(error, request.correlation.as_str()).into_response()
-        }
+        Err(error) => OAuthResponse::traced(error, request.correlation.as_str()).into_response(),
     }
 }
 

@@ -24,8 +24,8 @@ pub(super) async fn grant(
     g: PasswordGrant,
 ) -> Result<TokenResponse, OAuthError> {
     g.target.require(ctx.version)?;
-    let target = RequestedTarget::parse(&g.target)?
-        .ok_or_else(|| aadsts::missing_parameter("scope"))?;
+    let target =
+        RequestedTarget::parse(&g.target)?.ok_or_else(|| aadsts::missing_parameter("scope"))?;
     let upn = g.username.trim();
     let domain_name = upn_domain(upn).unwrap_or_default();
     let directory = &ctx.state.directory;

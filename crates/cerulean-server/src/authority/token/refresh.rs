@@ -22,7 +22,9 @@
 use cerulean_directory::authority::{RefreshRedemption, RefreshToken};
 use cerulean_directory::{ClientId, User};
 use cerulean_proto::aadsts;
-use cerulean_proto::oauth2::{ClientAuth, ClientAuthMethod, OAuthError, RefreshTokenGrant, TokenResponse};
+use cerulean_proto::oauth2::{
+    ClientAuth, ClientAuthMethod, OAuthError, RefreshTokenGrant, TokenResponse,
+};
 use serde_json::json;
 
 use super::super::resources::{RequestedTarget, resolve};
@@ -148,11 +150,13 @@ async fn live_user(ctx: &TokenCtx<'_>, token: &RefreshToken) -> Result<User, OAu
         ),
         Some(u) if !u.enabled => (aadsts::user_disabled(), "user disabled"),
         Some(u)
-            if u
-                .password_changed_at
+            if u.password_changed_at
                 .is_some_and(|changed| changed > token.auth.auth_time) =>
         {
-            (aadsts::fresh_token_needed(), "password changed since sign-in")
+            (
+                aadsts::fresh_token_needed(),
+                "password changed since sign-in",
+            )
         }
         Some(u) => return Ok(u.clone()),
     };

@@ -49,7 +49,9 @@ async fn start(ctx: Ctx, segment: &str, v2: bool, pairs: &[(String, String)]) ->
         Ok(authz) => authz,
         Err(rejection) => return respond::reject(&ctx, Default::default(), rejection),
     };
-    tracing::Span::current().record("client_id", authz.app.client_id.to_string());
+    let span = tracing::Span::current();
+    span.record("tenant", segment);
+    span.record("client_id", authz.app.client_id.to_string());
     let prompt = authz.prompt().cloned();
     let signed = match prompt {
         Some(Prompt::Login) => None,
@@ -109,17 +111,17 @@ fn needs_consent(ctx: &Ctx, app: &cerulean_directory::Application, signed: &Sign
 }
 
 /// The seal key and form context for a new page of this authorize flow.
-pub fn form_ctx(ctx: &Ctx, authz: &Authorize) -> Result<(FormCtx, Vec<String>), Response> {
+pub fn form_ctx(ctx: &Ctx, authz: &Authorize) -> Result<(FormCtx, Vec<String>), Box<Response>> {
     let (csrf, cookie) = match csrf_or_new(ctx.jar, &ctx.headers) {
         Ok(pair) => pair,
         Err(e) => {
             tracing::error!("no randomness for a CSRF token: {e}");
-            return Err(respond::error_page(
+            return Err(Box::new(respond::error_page(
                 ctx,
                 look_for(authz, None),
                 StatusCode::INTERNAL_SERVER_ERROR,
                 &aadsts::server_error().error_description,
-            ));
+            )));
         }
     };
     let flow = Flow {
@@ -147,7 +149,7 @@ pub fn show_email(
 ) -> Response {
     let (form, cookies) = match form_ctx(ctx, authz) {
         Ok(pair) => pair,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let app = (!authz.app.display_name.is_empty()).then_some(authz.app.display_name.as_str());
     pages::email(look_for(authz, None), &form, prefill, app, notice)
@@ -158,7 +160,7 @@ pub fn show_email(
 fn pick_account(ctx: &Ctx, authz: &Authorize, signed: &Signed) -> Response {
     let (form, cookies) = match form_ctx(ctx, authz) {
         Ok(pair) => pair,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     pages::pick_account(
         look_for(authz, None),
@@ -209,7 +211,7 @@ pub async fn continue_after_auth(
     if ask {
         let (form, more) = match form_ctx(ctx, authz) {
             Ok(pair) => pair,
-            Err(response) => return response,
+            Err(response) => return *response,
         };
         cookies.extend(more);
         let scopes = requested_scopes(authz);

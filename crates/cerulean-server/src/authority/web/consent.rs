@@ -38,7 +38,7 @@ fn entries(jar: Jar, headers: &HeaderMap) -> Vec<String> {
 /// Whether the user consented to the client in this browser.
 pub fn remembered(jar: Jar, headers: &HeaderMap, user: UserId, client: ClientId) -> bool {
     let wanted = digest(user, client);
-    entries(jar, headers).iter().any(|e| *e == wanted)
+    entries(jar, headers).contains(&wanted)
 }
 
 /// The `Set-Cookie` that adds (user, client) to the remembered pairs.

@@ -51,7 +51,10 @@ impl Jar {
     }
 
     fn set(&self, base: &str, value: &str, max_age: Option<i64>) -> String {
-        let mut cookie = format!("{}={value}; Path=/; HttpOnly; SameSite=Lax", self.name(base));
+        let mut cookie = format!(
+            "{}={value}; Path=/; HttpOnly; SameSite=Lax",
+            self.name(base)
+        );
         if self.secure {
             cookie.push_str("; Secure");
         }
@@ -141,10 +144,15 @@ mod tests {
     fn reads_cookies_by_exact_name() {
         let jar = Jar { secure: true };
         let token = "a".repeat(43);
-        let h = headers(&format!("x=1; __Host-cerulean-csrf={token}; cerulean-csrf=zzz"));
+        let h = headers(&format!(
+            "x=1; __Host-cerulean-csrf={token}; cerulean-csrf=zzz"
+        ));
         assert_eq!(jar.csrf(&h).as_deref(), Some(token.as_str()));
         assert_eq!(Jar { secure: false }.csrf(&h), None);
-        assert_eq!(check_csrf(jar, &h, Some(&token)).as_deref(), Some(token.as_str()));
+        assert_eq!(
+            check_csrf(jar, &h, Some(&token)).as_deref(),
+            Some(token.as_str())
+        );
         assert_eq!(check_csrf(jar, &h, Some("other")), None);
         assert_eq!(check_csrf(jar, &h, None), None);
     }
@@ -152,7 +160,9 @@ mod tests {
     #[test]
     fn cookie_attributes() {
         let secure = Jar { secure: true }.set_session("v", true);
-        assert!(secure.starts_with("__Host-cerulean-session=v; Path=/; HttpOnly; SameSite=Lax; Secure"));
+        assert!(
+            secure.starts_with("__Host-cerulean-session=v; Path=/; HttpOnly; SameSite=Lax; Secure")
+        );
         assert!(secure.ends_with("Max-Age=7776000"));
         let plain = Jar { secure: false }.set_csrf("v");
         assert_eq!(plain, "cerulean-csrf=v; Path=/; HttpOnly; SameSite=Lax");

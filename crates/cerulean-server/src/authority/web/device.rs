@@ -43,7 +43,13 @@ async fn look(ctx: &Ctx, segment: &str) -> Result<Look, Response> {
     }
 }
 
-fn form(ctx: &Ctx, csrf: &str, segment: &str, user_code: Option<String>, action: String) -> FormCtx {
+fn form(
+    ctx: &Ctx,
+    csrf: &str,
+    segment: &str,
+    user_code: Option<String>,
+    action: String,
+) -> FormCtx {
     let flow = Flow {
         kind: FlowKind::Device,
         tenant: segment.to_string(),
@@ -76,7 +82,12 @@ pub async fn get(ctx: Ctx, Path(segment): Path<String>, RawQuery(q): RawQuery) -
         Ok(pair) => pair,
         Err(e) => {
             tracing::error!("no randomness for a CSRF token: {e}");
-            return respond::error_page(&ctx, look, StatusCode::INTERNAL_SERVER_ERROR, "Try again.");
+            return respond::error_page(
+                &ctx,
+                look,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Try again.",
+            );
         }
     };
     let prefill = parse_form_body(q.unwrap_or_default().as_bytes())
@@ -95,7 +106,7 @@ pub async fn post(ctx: Ctx, Path(segment): Path<String>, body: Bytes) -> Respons
     let fields = Fields::parse(&body);
     let (csrf, flow) = match open_flow(&ctx, &fields) {
         Ok(opened) => opened,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let look = match look(&ctx, &flow.tenant).await {
         Ok(look) => look,
@@ -120,7 +131,9 @@ fn candidates(input: &str) -> Vec<String> {
         .filter(|c| !c.is_whitespace() && *c != '-')
         .collect::<String>()
         .to_ascii_uppercase();
-    if compact.is_empty() || compact.len() > 16 || !compact.chars().all(|c| c.is_ascii_alphanumeric())
+    if compact.is_empty()
+        || compact.len() > 16
+        || !compact.chars().all(|c| c.is_ascii_alphanumeric())
     {
         return Vec::new();
     }
@@ -205,8 +218,13 @@ async fn enter_code(ctx: &Ctx, look: Look, csrf: &str, flow: &Flow, fields: &Fie
         device_action(&flow.tenant),
     );
     let app = app_name(ctx, &code).await;
-    device_pages::confirm(look, &form, &app, signed.as_ref().map(|s| s.user.upn.as_str()))
-        .into_response()
+    device_pages::confirm(
+        look,
+        &form,
+        &app,
+        signed.as_ref().map(|s| s.user.upn.as_str()),
+    )
+    .into_response()
 }
 
 async fn confirm(
@@ -258,7 +276,9 @@ pub async fn approve(ctx: &Ctx, user_code: &str, user: &User, auth: AuthContext)
         Err(response) => return response,
     };
     let look = look(ctx, &code.tenant_hint).await.unwrap_or_default();
-    if let Ok(TenantScope::Tenant(tenant)) = tenant::resolve(&ctx.state.directory, &code.tenant_hint).await {
+    if let Ok(TenantScope::Tenant(tenant)) =
+        tenant::resolve(&ctx.state.directory, &code.tenant_hint).await
+    {
         if tenant.id != user.tenant_id {
             let message = format!(
                 "AADSTS50020: The account {} is not in the {} directory. Sign in with an \

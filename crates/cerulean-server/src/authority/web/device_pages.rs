@@ -33,7 +33,12 @@ pub fn enter_code(look: Look, ctx: &FormCtx, prefill: &str, notice: Option<&Noti
 /// "Are you trying to sign in to …?"
 pub fn confirm(look: Look, ctx: &FormCtx, app: &str, signed_in_as: Option<&str>) -> Page {
     let who = signed_in_as
-        .map(|upn| format!("<p class=\"identity\" id=\"signedInAs\">Signed in as {}</p>", escape(upn)))
+        .map(|upn| {
+            format!(
+                "<p class=\"identity\" id=\"signedInAs\">Signed in as {}</p>",
+                escape(upn)
+            )
+        })
         .unwrap_or_default();
     let body = format!(
         "<h1 id=\"confirmTitle\">Are you trying to sign in to {app}?</h1>{who}\

@@ -116,7 +116,10 @@ mod tests {
             kind: FlowKind::Authorize,
             tenant: "common".into(),
             v2: true,
-            params: vec![("client_id".into(), "x".into()), ("state".into(), "s".into())],
+            params: vec![
+                ("client_id".into(), "x".into()),
+                ("state".into(), "s".into()),
+            ],
             user_code: None,
             issued_at: 1_000,
         }
@@ -149,12 +152,23 @@ mod tests {
         let sealed = flow().seal("key-one");
         assert_eq!(Flow::open(&sealed, "key-one", 1_010), Some(flow()));
         assert_eq!(Flow::open(&sealed, "key-two", 1_010), None);
-        assert_eq!(Flow::open(&sealed, "key-one", 1_000 + FLOW_LIFETIME_SECS + 1), None);
+        assert_eq!(
+            Flow::open(&sealed, "key-one", 1_000 + FLOW_LIFETIME_SECS + 1),
+            None
+        );
         let (payload, tag) = sealed.split_once('.').unwrap();
         let mut other = flow();
         other.params[0].1 = "evil".into();
-        let forged_payload = other.seal("attacker").split_once('.').unwrap().0.to_string();
-        assert_eq!(Flow::open(&format!("{forged_payload}.{tag}"), "key-one", 1_010), None);
+        let forged_payload = other
+            .seal("attacker")
+            .split_once('.')
+            .unwrap()
+            .0
+            .to_string();
+        assert_eq!(
+            Flow::open(&format!("{forged_payload}.{tag}"), "key-one", 1_010),
+            None
+        );
         assert_eq!(Flow::open(payload, "key-one", 1_010), None);
         assert_eq!(Flow::open("garbage", "key-one", 1_010), None);
     }

@@ -190,7 +190,9 @@ fn script_hash() -> String {
 /// only `#rgb`/`#rrggbb`(`aa`) and plain colour names are let through.
 fn is_safe_color(color: &str) -> bool {
     match color.strip_prefix('#') {
-        Some(hex) => matches!(hex.len(), 3 | 4 | 6 | 8) && hex.chars().all(|c| c.is_ascii_hexdigit()),
+        Some(hex) => {
+            matches!(hex.len(), 3 | 4 | 6 | 8) && hex.chars().all(|c| c.is_ascii_hexdigit())
+        }
         None => (1..=24).contains(&color.len()) && color.chars().all(|c| c.is_ascii_alphabetic()),
     }
 }
@@ -230,7 +232,10 @@ mod tests {
             escape("<script>alert('x')</script> & \"y\""),
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;y&quot;"
         );
-        assert_eq!(hidden("a\"", "<b>"), "<input type=\"hidden\" name=\"a&quot;\" value=\"&lt;b&gt;\">");
+        assert_eq!(
+            hidden("a\"", "<b>"),
+            "<input type=\"hidden\" name=\"a&quot;\" value=\"&lt;b&gt;\">"
+        );
     }
 
     #[test]

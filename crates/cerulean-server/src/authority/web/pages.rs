@@ -60,7 +60,12 @@ impl Notice {
 
     fn render(notice: Option<&Notice>) -> String {
         notice
-            .map(|n| format!("<div id=\"error\" class=\"error\" role=\"alert\">{}</div>", n.0))
+            .map(|n| {
+                format!(
+                    "<div id=\"error\" class=\"error\" role=\"alert\">{}</div>",
+                    n.0
+                )
+            })
             .unwrap_or_default()
     }
 }

@@ -15,21 +15,23 @@ const SESSION_HOURS: i64 = 24;
 /// `prompt=login` is satisfied by a sign-in at most this old.
 const FRESH_MINUTES: i64 = 10;
 
-/// A valid session and its user.
+/// Someone already signed in: the user and how they authenticated. Today it comes from
+/// the session cookie; a PRT presented at authorize (PROTOCOLS.md §5.6) will produce the
+/// same thing, with `auth.device_id` set.
 #[derive(Debug, Clone)]
 pub struct Signed {
-    pub session: BrowserSession,
     pub user: User,
+    pub auth: AuthContext,
 }
 
 impl Signed {
     pub fn auth(&self) -> &AuthContext {
-        &self.session.auth
+        &self.auth
     }
 
     /// Whether the user entered credentials recently enough for `prompt=login`.
     pub fn is_fresh(&self, now: OffsetDateTime) -> bool {
-        now - self.session.auth.auth_time <= Duration::minutes(FRESH_MINUTES)
+        now - self.auth.auth_time <= Duration::minutes(FRESH_MINUTES)
     }
 }
 
@@ -48,7 +50,10 @@ pub async fn current(state: &AppState, jar: Jar, headers: &HeaderMap) -> Option<
             return None;
         }
     };
-    let user = match store.user(session.auth.tenant_id, session.auth.user_id).await {
+    let user = match store
+        .user(session.auth.tenant_id, session.auth.user_id)
+        .await
+    {
         Ok(Some(user)) => user,
         Ok(None) => return None,
         Err(e) => {
@@ -63,8 +68,8 @@ pub async fn current(state: &AppState, jar: Jar, headers: &HeaderMap) -> Option<
         return None;
     }
     Some(Signed {
-        session,
         user,
+        auth: session.auth,
     })
 }
 

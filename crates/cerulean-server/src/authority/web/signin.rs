@@ -23,6 +23,11 @@ use super::respond::{self, look_for};
 use super::validate::{self, Authorize};
 use super::{Ctx, consent, device, session};
 
+/// Longer passwords are refused without hashing them.
+const MAX_PASSWORD_BYTES: usize = 1024;
+const INCORRECT: &str = "Your account or password is incorrect. If you don't remember your \
+                         password, ask your administrator to reset it.";
+
 /// The submitted form.
 pub struct Fields(Vec<(String, String)>);
 
@@ -47,26 +52,26 @@ pub enum Purpose {
 }
 
 /// Checks the CSRF pair and opens the flow; the error page otherwise.
-pub fn open_flow(ctx: &Ctx, fields: &Fields) -> Result<(String, Flow), Response> {
+pub fn open_flow(ctx: &Ctx, fields: &Fields) -> Result<(String, Flow), Box<Response>> {
     let Some(csrf) = check_csrf(ctx.jar, &ctx.headers, fields.get("csrf")) else {
-        return Err(respond::error_page(
+        return Err(Box::new(respond::error_page(
             ctx,
             Look::default(),
             StatusCode::BAD_REQUEST,
             "We couldn't verify this request (the form's security token is missing or does not \
              match this browser). Go back to the application and sign in again, with cookies \
              enabled.",
-        ));
+        )));
     };
     let now = ctx.state.directory.clock().now().unix_timestamp();
     match fields.get("flow").and_then(|f| Flow::open(f, &csrf, now)) {
         Some(flow) => Ok((csrf, flow)),
-        None => Err(respond::error_page(
+        None => Err(Box::new(respond::error_page(
             ctx,
             Look::default(),
             StatusCode::BAD_REQUEST,
             "This sign-in page has expired. Go back to the application and sign in again.",
-        )),
+        ))),
     }
 }
 
@@ -74,7 +79,7 @@ pub async fn post(ctx: Ctx, body: Bytes) -> Response {
     let fields = Fields::parse(&body);
     let (csrf, flow) = match open_flow(&ctx, &fields) {
         Ok(opened) => opened,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let purpose = match flow.kind {
         FlowKind::Authorize => {
@@ -171,7 +176,6 @@ async fn look(ctx: &Ctx, purpose: &Purpose, login: Option<&str>) -> Look {
 }
 
 fn show_email_again(
-    ctx: &Ctx,
     purpose: &Purpose,
     form: &FormCtx,
     look: Look,
@@ -182,7 +186,6 @@ fn show_email_again(
         Purpose::Authorize(authz) => Some(authz.app.display_name.as_str()),
         Purpose::Device { .. } => None,
     };
-    let _ = ctx;
     pages::email(look, form, Some(login), app, Some(&notice)).into_response()
 }
 
@@ -199,7 +202,7 @@ async fn email_step(
     let Some(domain) = cerulean_directory::user::upn_domain(&login).filter(|_| login.len() <= 256)
     else {
         let notice = Notice::text("Enter a valid email address, like alice@contoso.com.");
-        return show_email_again(ctx, purpose, &form, look, &login, notice);
+        return show_email_again(purpose, &form, look, &login, notice);
     };
     if let Ok(Some(found)) = ctx.state.directory.domain(&domain).await {
         if let DomainKind::Federated(settings) = found.kind {
@@ -263,6 +266,9 @@ async fn password_step(
     if password.is_empty() {
         return retry(Notice::text("Please enter your password."));
     }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return retry(Notice::text(INCORRECT));
+    }
     let actor = ActionContext::new(Actor::Anonymous).with_correlation_id(ctx.correlation.as_str());
     let outcome = ctx
         .state
@@ -278,12 +284,11 @@ async fn password_step(
                         "We couldn't find an account with that username. Try another, or ask \
                          your administrator for an account.",
                     );
-                    show_email_again(ctx, purpose, &form, look.clone(), &login, notice)
+                    show_email_again(purpose, &form, look.clone(), &login, notice)
                 }
-                SignInFailure::WrongPassword | SignInFailure::NoPassword => retry(Notice::text(
-                    "Your account or password is incorrect. If you don't remember your \
-                     password, ask your administrator to reset it.",
-                )),
+                SignInFailure::WrongPassword | SignInFailure::NoPassword => {
+                    retry(Notice::text(INCORRECT))
+                }
                 SignInFailure::Locked { until } => retry(Notice::text(&format!(
                     "Your account is temporarily locked to prevent unauthorized use. Try again \
                      after {} UTC.",
@@ -368,8 +373,14 @@ async fn kmsi_step(ctx: &Ctx, authz: &Authorize, fields: &Fields) -> Response {
     after_session(ctx, authz, |signed| async move {
         let mut cookies = Vec::new();
         if stay {
-            match session::create(&ctx.state, ctx.jar, &ctx.headers, signed.auth().clone(), true)
-                .await
+            match session::create(
+                &ctx.state,
+                ctx.jar,
+                &ctx.headers,
+                signed.auth().clone(),
+                true,
+            )
+            .await
             {
                 Ok(cookie) => cookies.push(cookie),
                 Err(e) => tracing::warn!("could not extend the session: {e}"),

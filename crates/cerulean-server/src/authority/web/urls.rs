@@ -117,7 +117,10 @@ mod tests {
             csp_source("ms-appx-web://Microsoft.AAD.BrokerPlugin/x").as_deref(),
             Some("ms-appx-web://Microsoft.AAD.BrokerPlugin")
         );
-        assert_eq!(csp_source("urn:ietf:wg:oauth:2.0:oob").as_deref(), Some("urn:"));
+        assert_eq!(
+            csp_source("urn:ietf:wg:oauth:2.0:oob").as_deref(),
+            Some("urn:")
+        );
         assert_eq!(csp_source("https://a.test;x/cb").as_deref(), Some("https:"));
         assert_eq!(csp_source("no scheme"), None);
     }

@@ -51,10 +51,7 @@ pub struct Target {
 #[derive(Debug)]
 pub enum Rejection {
     /// Shown to the user; the client learns nothing (untrusted redirect).
-    Page {
-        status: StatusCode,
-        message: String,
-    },
+    Page { status: StatusCode, message: String },
     /// Sent back to the client's redirect URI.
     Redirect { target: Target, error: OAuthError },
 }
@@ -105,7 +102,10 @@ fn single<'a>(pairs: &'a [(String, String)], name: &str) -> Result<Option<&'a st
 
 fn store_down(e: impl std::fmt::Display) -> Rejection {
     tracing::error!("authorize: directory lookup failed: {e}");
-    Rejection::page(StatusCode::SERVICE_UNAVAILABLE, &aadsts::temporarily_unavailable())
+    Rejection::page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &aadsts::temporarily_unavailable(),
+    )
 }
 
 /// Validates an authorize request arriving at `/{segment}/oauth2[/v2.0]/authorize`.
@@ -126,7 +126,11 @@ pub async fn validate(
     // 2. Client.
     let bad = |e: OAuthError| Rejection::page(StatusCode::BAD_REQUEST, &e);
     let client_id = single(pairs, "client_id")
-        .map_err(|()| bad(aadsts::malformed_request("The parameter 'client_id' is included more than once.")))?
+        .map_err(|()| {
+            bad(aadsts::malformed_request(
+                "The parameter 'client_id' is included more than once.",
+            ))
+        })?
         .ok_or_else(|| bad(aadsts::missing_parameter("client_id")))?;
     let not_found = || bad(aadsts::application_not_found(client_id, segment));
     let id = ClientId::from_str(client_id).map_err(|_| not_found())?;
@@ -164,7 +168,9 @@ pub async fn validate(
         error,
     };
     let request = AuthorizeRequest::from_pairs(pairs).map_err(|e| redirect(&target, e))?;
-    target.mode = request.effective_response_mode();
+    // Only `code` is served, whose default mode is query (also for the error that refuses
+    // another response type).
+    target.mode = request.response_mode.unwrap_or(ResponseMode::Query);
     let rt = request.response_type;
     if !rt.code || rt.id_token || rt.token {
         return Err(redirect(
