@@ -78,6 +78,39 @@ pub enum CryptoError {
     /// A certificate could not be parsed.
     #[error("invalid certificate: {0}")]
     InvalidCertificate(String),
+
+    /// A peer's RSA key is shorter than this crate accepts.
+    #[error("RSA key too small: {bits} bits, at least {min} bits are required")]
+    KeyTooSmall {
+        /// Size of the key that was offered.
+        bits: usize,
+        /// Smallest size accepted.
+        min: usize,
+    },
+
+    /// A PKCS#10 certification request is malformed, unsupported or not self-signed.
+    #[error("invalid certificate request: {0}")]
+    InvalidCsr(String),
+
+    /// A `BCRYPT_RSAKEY_BLOB` (or the JWK offered in its place) is malformed.
+    #[error("invalid RSA public key blob: {0}")]
+    InvalidKeyBlob(&'static str),
+
+    /// A certificate's validity period starts after the time it was checked at.
+    #[error("certificate is not yet valid")]
+    CertificateNotYetValid,
+
+    /// A certificate's validity period ended before the time it was checked at.
+    #[error("certificate has expired")]
+    CertificateExpired,
+
+    /// A certificate was not issued by the CA it was checked against.
+    #[error("certificate was not issued by this CA: {0}")]
+    WrongIssuer(&'static str),
+
+    /// A GUID string or a GUID-valued field could not be parsed.
+    #[error("invalid GUID: {0}")]
+    InvalidGuid(&'static str),
 }
 
 /// Shorthand used throughout the crate.

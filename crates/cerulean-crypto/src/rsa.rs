@@ -22,6 +22,10 @@ use crate::secret::{SecretBytes, SecretString};
 const MIN_PUBLIC_BITS: usize = 2048;
 const MAX_PUBLIC_BITS: usize = 8192;
 
+/// Smallest RSA modulus, in bits, accepted from a peer (CSR keys, transport keys, NGC
+/// keys, certificate keys).
+pub const MIN_RSA_BITS: usize = MIN_PUBLIC_BITS;
+
 /// An RSA private key used for signing (RS256) and, on the device side, OAEP decryption.
 #[derive(Clone)]
 pub struct RsaPrivateKey {
@@ -166,6 +170,20 @@ impl RsaPublicKey {
         })
     }
 
+    /// As [`from_components`](Self::from_components), for keys a client offers: a modulus
+    /// below [`MIN_RSA_BITS`] is reported as [`CryptoError::KeyTooSmall`], which names the
+    /// size, so the refusal tells the client what to fix.
+    pub fn from_peer_components(n: &[u8], e: &[u8]) -> Result<Self> {
+        let bits = bit_len(strip_leading_zeros(n));
+        if bits < MIN_PUBLIC_BITS {
+            return Err(CryptoError::KeyTooSmall {
+                bits,
+                min: MIN_PUBLIC_BITS,
+            });
+        }
+        Self::from_components(n, e)
+    }
+
     /// Parses a DER SubjectPublicKeyInfo (also accepts a bare PKCS#1 `RSAPublicKey`).
     pub fn from_spki_der(der: &[u8]) -> Result<Self> {
         let pk = aws_lc_rs::rsa::PublicKey::from_der(der)
@@ -232,6 +250,20 @@ impl RsaPublicKey {
         out.truncate(len);
         Ok(out)
     }
+}
+
+/// The DER PKCS#1 `RSAPublicKey` (RFC 8017 §A.1.1): the content of the SPKI's
+/// subjectPublicKey, hashed for key identifiers (RFC 5280 §4.2.1.2).
+pub(crate) fn pkcs1_der(key: &RsaPublicKey) -> Vec<u8> {
+    crate::der::sequence(&[
+        &crate::der::unsigned_integer(key.modulus()),
+        &crate::der::unsigned_integer(key.exponent()),
+    ])
+}
+
+/// Number of significant bits in an unsigned big-endian integer (leading zeros allowed).
+pub(crate) fn significant_bits(be: &[u8]) -> usize {
+    bit_len(strip_leading_zeros(be))
 }
 
 fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {

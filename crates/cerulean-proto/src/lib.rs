@@ -11,9 +11,12 @@
 //! * [`aadsts`]: the catalogue of AADSTS-coded OAuth errors Cerulean emits.
 //! * [`oidc`]: OpenID discovery, JWKS and MSAL instance discovery, PROTOCOLS.md §2.3.
 //! * [`claims`]: access-token and id-token claim sets and the Entra SID derivation, §2.5.
+//! * [`drs`]: the Device Registration Service: discovery (MS-DVRD), join (MS-DVRJ), the
+//!   DRS nonce and Windows Hello key registration (MS-KPP), PROTOCOLS.md §3, §4, §5.8.
 
 pub mod aadsts;
 pub mod claims;
+pub mod drs;
 mod error;
 pub mod oauth2;
 pub mod oidc;

@@ -1,0 +1,11 @@
+//! Fuzz target `bcrypt_blob`: see `cerulean_fuzz::bcrypt_blob` and docs/fuzzing.md.
+#![cfg_attr(fuzzing, no_main)]
+
+#[cfg(fuzzing)]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| cerulean_fuzz::bcrypt_blob(data));
+
+/// Without `--cfg fuzzing`: replay files or standard input through the same code.
+#[cfg(not(fuzzing))]
+fn main() {
+    cerulean_fuzz::replay(cerulean_fuzz::bcrypt_blob);
+}

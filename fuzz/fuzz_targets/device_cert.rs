@@ -1,0 +1,11 @@
+//! Fuzz target `device_cert`: see `cerulean_fuzz::device_cert` and docs/fuzzing.md.
+#![cfg_attr(fuzzing, no_main)]
+
+#[cfg(fuzzing)]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| cerulean_fuzz::device_cert(data));
+
+/// Without `--cfg fuzzing`: replay files or standard input through the same code.
+#[cfg(not(fuzzing))]
+fn main() {
+    cerulean_fuzz::replay(cerulean_fuzz::device_cert);
+}
