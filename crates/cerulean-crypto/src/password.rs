@@ -5,18 +5,17 @@
 //! successful sign-in.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use argon2::password_hash::SaltString;
 use argon2::{
-    ARGON2ID_IDENT, Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _,
-    PasswordVerifier as _, Version,
+    ARGON2ID_IDENT, Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher as _, Version,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CryptoError, Result};
 use crate::random::{random_bytes, random_token};
-use crate::secret::SecretString;
+use crate::secret::{SecretString, constant_time_eq};
 
 /// Upper bounds on the cost a *stored* hash may ask for. A stored hash is data: a corrupt
 /// or hostile row must not be able to make one sign-in allocate gigabytes or spin for
@@ -58,6 +57,43 @@ pub struct PasswordHasher {
     /// A hash of a random password with the current parameters, verified against when the
     /// user does not exist so that "no such user" costs the same as "wrong password".
     dummy_phc: Arc<str>,
+    /// Reused argon2 working memory (see [`MemoryPool`]).
+    pool: Arc<MemoryPool>,
+}
+
+/// Argon2's working memory (19 MiB per verification with the default parameters), kept
+/// for reuse. Allocating and freeing it per sign-in made glibc keep freed buffers resident
+/// in per-thread arenas, so a busy server grew to hundreds of MB; a small pool bounds it
+/// to `kept × memory` (the caller bounds concurrency to the core count).
+struct MemoryPool {
+    buffers: Mutex<Vec<Vec<Block>>>,
+    kept: usize,
+}
+
+impl MemoryPool {
+    fn new(kept: usize) -> Self {
+        Self {
+            buffers: Mutex::new(Vec::new()),
+            kept,
+        }
+    }
+
+    fn take(&self, blocks: usize) -> Vec<Block> {
+        let reused = self.buffers.lock().ok().and_then(|mut b| b.pop());
+        let mut buffer = reused.unwrap_or_default();
+        if buffer.len() < blocks {
+            buffer.resize(blocks, Block::default());
+        }
+        buffer
+    }
+
+    fn give(&self, buffer: Vec<Block>) {
+        if let Ok(mut buffers) = self.buffers.lock() {
+            if buffers.len() < self.kept {
+                buffers.push(buffer);
+            }
+        }
+    }
 }
 
 impl fmt::Debug for PasswordHasher {
@@ -79,10 +115,12 @@ impl PasswordHasher {
         )
         .map_err(|e| CryptoError::PasswordParams(e.to_string()))?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);
+        let kept = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
         let mut hasher = Self {
             argon2,
             params,
             dummy_phc: Arc::from(""),
+            pool: Arc::new(MemoryPool::new(kept)),
         };
         let dummy_password = SecretString::new(random_token(16)?);
         hasher.dummy_phc = Arc::from(hasher.hash(&dummy_password)?);
@@ -109,15 +147,32 @@ impl PasswordHasher {
     ///
     /// `Ok(false)` means the password is wrong; `Err` means the stored hash is unusable.
     pub fn verify(&self, password: &SecretString, phc: &str) -> Result<bool> {
+        let malformed = |e: &dyn fmt::Display| CryptoError::MalformedPasswordHash(e.to_string());
         let parsed = parse_phc(phc)?;
-        match self
-            .argon2
-            .verify_password(password.expose().as_bytes(), &parsed)
-        {
-            Ok(()) => Ok(true),
-            Err(argon2::password_hash::Error::Password) => Ok(false),
-            Err(e) => Err(CryptoError::MalformedPasswordHash(e.to_string())),
-        }
+        let algorithm = Algorithm::try_from(parsed.algorithm).map_err(|e| malformed(&e))?;
+        let version = match parsed.version {
+            Some(v) => Version::try_from(v).map_err(|e| malformed(&e))?,
+            None => Version::V0x13,
+        };
+        let params = Params::try_from(&parsed).map_err(|e| malformed(&e))?;
+        let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+            return Err(malformed(&"missing salt or hash"));
+        };
+        let mut salt_buf = [0u8; 64];
+        let salt = salt.decode_b64(&mut salt_buf).map_err(|e| malformed(&e))?;
+        let blocks = params.block_count();
+        let argon2 = Argon2::new(algorithm, version, params);
+        let mut computed = vec![0u8; expected.len()];
+        let mut memory = self.pool.take(blocks);
+        let outcome = argon2.hash_password_into_with_memory(
+            password.expose().as_bytes(),
+            salt,
+            &mut computed,
+            &mut memory[..blocks],
+        );
+        self.pool.give(memory);
+        outcome.map_err(|e| malformed(&e))?;
+        Ok(constant_time_eq(&computed, expected.as_bytes()))
     }
 
     /// Whether a stored hash should be replaced by `hash()` of the same password (after

@@ -72,3 +72,16 @@ guid_id!(
     /// The id of one audit event.
     AuditId
 );
+guid_id!(
+    /// A device's directory object id (Graph's `id` of a device).
+    DeviceObjectId
+);
+guid_id!(
+    /// A device's device id (Graph's `deviceId`): the subject CN of its certificate and
+    /// the `deviceid` claim of its tokens. Assigned by Cerulean at registration.
+    DeviceId
+);
+guid_id!(
+    /// The id of a Windows Hello for Business key (the `kid` the key registration returns).
+    HelloKeyId
+);

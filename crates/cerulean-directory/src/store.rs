@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use crate::application::Application;
 use crate::audit::{AuditEvent, AuditQuery};
 use crate::authority::AuthorityStore;
+use crate::device_store::DeviceStore;
 use crate::group::{Group, Member};
 use crate::ids::{ClientId, GroupId, TenantId, UserId};
 use crate::tenant::{Domain, Tenant};
@@ -40,9 +41,9 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Cerulean's persistent state: the directory here, the authority's grant state in the
-/// [`AuthorityStore`] supertrait.
+/// [`AuthorityStore`] supertrait, devices and their policy in [`DeviceStore`].
 #[async_trait]
-pub trait Store: AuthorityStore + Send + Sync + std::fmt::Debug {
+pub trait Store: AuthorityStore + DeviceStore + Send + Sync + std::fmt::Debug {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

@@ -13,10 +13,17 @@ use crate::ids::{TenantId, UserId};
 pub enum Role {
     GlobalAdministrator,
     CloudDeviceAdministrator,
+    /// "Microsoft Entra Joined Device Local Administrator": local administrator on every
+    /// joined device (its SID is in each join's `MembershipChanges`).
+    JoinedDeviceLocalAdministrator,
 }
 
 impl Role {
-    pub const ALL: [Role; 2] = [Role::GlobalAdministrator, Role::CloudDeviceAdministrator];
+    pub const ALL: [Role; 3] = [
+        Role::GlobalAdministrator,
+        Role::CloudDeviceAdministrator,
+        Role::JoinedDeviceLocalAdministrator,
+    ];
 
     /// Entra's role template id (`roleTemplateId` in Graph), used when deriving the SIDs
     /// that become local administrators on joined devices.
@@ -24,6 +31,7 @@ impl Role {
         match self {
             Role::GlobalAdministrator => "62e90394-69f5-4237-9190-012177145e10",
             Role::CloudDeviceAdministrator => "7698a772-787b-4ac8-901f-60d6b08affd2",
+            Role::JoinedDeviceLocalAdministrator => "9f06204d-73c1-4d4c-880a-6edb90606fd8",
         }
     }
 
@@ -32,6 +40,9 @@ impl Role {
         match self {
             Role::GlobalAdministrator => "Global Administrator",
             Role::CloudDeviceAdministrator => "Cloud Device Administrator",
+            Role::JoinedDeviceLocalAdministrator => {
+                "Microsoft Entra Joined Device Local Administrator"
+            }
         }
     }
 
@@ -40,6 +51,7 @@ impl Role {
         match self {
             Role::GlobalAdministrator => "global-admin",
             Role::CloudDeviceAdministrator => "device-admin",
+            Role::JoinedDeviceLocalAdministrator => "device-local-admin",
         }
     }
 

@@ -1,6 +1,7 @@
-//! A load generator for a [`Store`]: creates users and looks them up by UPN from many
-//! tasks at once, and reports throughput and latency percentiles. Password hashes are a
-//! pre-computed string, so it measures the store, not argon2.
+//! A load generator for a [`Store`]: creates users, looks them up by UPN and registers a
+//! device for each from many tasks at once, and reports throughput and latency
+//! percentiles. Password hashes and certificates are pre-computed bytes, so it measures
+//! the store, not argon2 or RSA.
 //!
 //! It writes a tenant (`bench-….invalid`) and its users into the store and leaves them
 //! there: point it at a scratch database.
@@ -12,8 +13,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use cerulean_directory::{
-    ActionContext, Actor, Branding, Domain, DomainKind, Store, StoreError, StoreResult, Tenant,
-    TenantId, User, UserId,
+    ActionContext, Actor, Branding, Device, DeviceId, DeviceObjectId, DeviceRegistration, Domain,
+    DomainKind, MdmState, RegistrationOutcome, Store, StoreError, StoreResult, Tenant, TenantId,
+    TrustType, User, UserId,
 };
 use serde_json::json;
 use time::OffsetDateTime;
@@ -88,22 +90,26 @@ pub struct BenchReport {
     pub create_user: Throughput,
     /// `user_by_upn`, case-insensitive lookups of the users just created.
     pub user_by_upn: Throughput,
+    /// `register_device`: one device per user, with the quota check, retry detection and
+    /// audit event of a DRS join (a certificate-sized row).
+    pub register_device: Throughput,
 }
 
 impl fmt::Display for BenchReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{:<12} {:>8} {:>7} {:>10} {:>10} {:>10} {:>10} {:>10}",
+            "{:<15} {:>8} {:>7} {:>10} {:>10} {:>10} {:>10} {:>10}",
             "operation", "ops", "errors", "ops/s", "p50", "p95", "p99", "max"
         )?;
         for (name, t) in [
             ("create_user", &self.create_user),
             ("user_by_upn", &self.user_by_upn),
+            ("register_device", &self.register_device),
         ] {
             writeln!(
                 f,
-                "{:<12} {:>8} {:>7} {:>10.1} {:>10} {:>10} {:>10} {:>10}",
+                "{:<15} {:>8} {:>7} {:>10.1} {:>10} {:>10} {:>10} {:>10}",
                 name,
                 t.operations,
                 t.errors,
@@ -123,7 +129,7 @@ fn ms(d: Duration) -> String {
 }
 
 /// Creates `users` users in a fresh tenant from `concurrency` tasks, then looks each up by
-/// UPN from as many tasks. Setup failures are errors; failures of individual operations
+/// UPN and registers a device for each from as many tasks. Setup failures are errors; failures of individual operations
 /// are counted in the report.
 pub async fn run_store_benchmark(
     store: Arc<dyn Store>,
@@ -159,17 +165,19 @@ pub async fn run_store_benchmark(
         let domain = tenant.initial_domain.clone();
         Arc::new(move |i: usize| format!("bench.user{i}@{domain}"))
     };
+    let ids: Arc<Vec<UserId>> = Arc::new((0..users).map(|_| UserId::random()).collect());
 
     let create = {
-        let (store, ctx, upn) = (store.clone(), ctx.clone(), upn.clone());
+        let (store, ctx, upn, ids) = (store.clone(), ctx.clone(), upn.clone(), ids.clone());
         let tenant_id = tenant.id;
         phase(users, concurrency, move |i| {
             let (store, ctx) = (store.clone(), ctx.clone());
             let upn = upn(i);
+            let id = ids.get(i).copied().unwrap_or_else(UserId::random);
             async move {
                 let now = OffsetDateTime::now_utc();
                 let user = User {
-                    id: UserId::random(),
+                    id,
                     tenant_id,
                     upn: upn.clone(),
                     display_name: format!("Bench User {i}"),
@@ -204,13 +212,84 @@ pub async fn run_store_benchmark(
         .await?
     };
 
+    let register = {
+        let (store, ctx) = (store.clone(), ctx.clone());
+        let tenant_id = tenant.id;
+        phase(users, concurrency, move |i| {
+            let (store, ctx) = (store.clone(), ctx.clone());
+            let owner = ids.get(i).copied();
+            async move { register_one(&*store, &ctx, tenant_id, owner).await.is_ok() }
+        })
+        .await?
+    };
+
     Ok(BenchReport {
         backend: store.backend(),
         users,
         concurrency,
         create_user: create,
         user_by_upn: lookup,
+        register_device: register,
     })
+}
+
+/// Registers one device of `owner` shaped like a DRS join's: a 1.2 kB certificate, two
+/// RSA-2048 public keys.
+async fn register_one(
+    store: &dyn Store,
+    ctx: &ActionContext,
+    tenant_id: TenantId,
+    owner: Option<UserId>,
+) -> StoreResult<RegistrationOutcome> {
+    let now = OffsetDateTime::now_utc();
+    let fingerprint = uuid::Uuid::new_v4().simple().to_string();
+    let device = Device {
+        object_id: DeviceObjectId::random(),
+        device_id: DeviceId::random(),
+        tenant_id,
+        display_name: "BENCH-PC".into(),
+        trust_type: TrustType::AzureAd,
+        operating_system: "Windows".into(),
+        operating_system_version: "10.0.26100.2314".into(),
+        owner_user_id: owner,
+        registered_at: now,
+        approximate_last_sign_in: None,
+        enabled: true,
+        cert_thumbprint: format!("{fingerprint}{}", &fingerprint[..8]).to_uppercase(),
+        cert_der: incompressible(1200),
+        cert_public_key_spki: incompressible(294),
+        transport_key_spki: incompressible(294),
+        registration_fingerprint: Some(fingerprint),
+        mdm: MdmState::default(),
+        version: 1,
+    };
+    let audit = ctx.event(
+        now,
+        Some(tenant_id),
+        "device.join",
+        format!("device:{}", device.object_id),
+        json!({ "deviceId": device.device_id }),
+    );
+    let registration = DeviceRegistration {
+        device: &device,
+        quota: 50,
+        replaces_version: None,
+    };
+    match store.register_device(&registration, &audit).await? {
+        RegistrationOutcome::Created => Ok(RegistrationOutcome::Created),
+        other => Err(StoreError::Backend(format!(
+            "registration refused: {other:?}"
+        ))),
+    }
+}
+
+/// `len` random bytes: certificates and keys do not compress, and the database must not
+/// be flattered by ones that do.
+fn incompressible(len: usize) -> Vec<u8> {
+    std::iter::repeat_with(|| uuid::Uuid::new_v4().into_bytes())
+        .flatten()
+        .take(len)
+        .collect()
 }
 
 /// Runs `op(0..count)` from `concurrency` tasks; `op` says whether it succeeded.
@@ -282,10 +361,12 @@ mod tests {
             users: 10,
             concurrency: 2,
             create_user: t.clone(),
-            user_by_upn: t,
+            user_by_upn: t.clone(),
+            register_device: t,
         };
         let text = report.to_string();
         assert!(text.contains("create_user"), "{text}");
+        assert!(text.contains("register_device"), "{text}");
         assert!(text.contains("user_by_upn"), "{text}");
         assert!(text.contains("10.0"), "{text}");
     }

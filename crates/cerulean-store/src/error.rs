@@ -96,8 +96,9 @@ fn constraint_error(db: &dyn DatabaseError, target: &Target) -> StoreError {
                 what: duplicate_what(table.as_deref(), detail),
             }
         }
-        // Every foreign key points at `tenants`, except group members' at `groups` and
-        // lockout counters' at `users`, which the store checks itself before writing.
+        // Every foreign key points at `tenants`, except group members' at `groups`,
+        // lockout counters', devices' and Hello keys' at `users` and Hello keys' at
+        // `devices`, which the store checks itself before writing.
         ErrorKind::ForeignKeyViolation => StoreError::NotFound { what: "tenant" },
         _ => StoreError::Backend(target.scrub(db.message().to_string())),
     }
@@ -130,6 +131,12 @@ pub(crate) fn duplicate_what(table: Option<&str>, detail: &str) -> &'static str 
         Some("device_codes") => "device code",
         Some("browser_sessions") => "session",
         Some("user_lockout") => "lockout state",
+        Some("devices") if detail.contains("thumbprint") => "device certificate",
+        Some("devices") if detail.contains("fingerprint") => "device fingerprint",
+        Some("devices") if detail.contains("device_id") => "device id",
+        Some("devices") => "device",
+        Some("hello_keys") => "hello key",
+        Some("device_registration_policies") => "device registration policy",
         Some("schema_migrations") => "schema migration",
         _ => "row",
     }
@@ -177,6 +184,34 @@ mod tests {
             duplicate_what(Some("device_codes"), "device_codes.device_code_hash"),
             "device code"
         );
+        assert_eq!(
+            duplicate_what(Some("devices"), "devices.cert_thumbprint"),
+            "device certificate"
+        );
+        assert_eq!(
+            duplicate_what(Some("devices"), "devices_cert_thumbprint_key"),
+            "device certificate"
+        );
+        assert_eq!(
+            duplicate_what(
+                Some("devices"),
+                "devices.tenant_id, devices.owner_user_id, devices.registration_fingerprint"
+            ),
+            "device fingerprint"
+        );
+        assert_eq!(
+            duplicate_what(Some("devices"), "devices_fingerprint_key"),
+            "device fingerprint"
+        );
+        assert_eq!(
+            duplicate_what(Some("devices"), "devices.device_id"),
+            "device id"
+        );
+        assert_eq!(
+            duplicate_what(Some("devices"), "devices_device_id_key"),
+            "device id"
+        );
+        assert_eq!(duplicate_what(Some("devices"), "devices_pkey"), "device");
         assert_eq!(duplicate_what(None, "?"), "row");
     }
 

@@ -8,6 +8,11 @@
 //!   short-lived grant state — codes, refresh tokens, sessions, lockout counters — is
 //!   written without audit events). Every "consume" of that state is atomic across nodes
 //!   (`engine::authority`).
+//! - A device registration is one write transaction that checks the owner, the quota and
+//!   the request's fingerprint and inserts together, serialized per owner (SQLite's single
+//!   writer; a row lock on the owner in PostgreSQL): parallel joins by one user can
+//!   neither exceed the quota nor create two devices for one request
+//!   (`engine::devices`).
 //! - The store logic (statements, transactions, optimistic checks, duplicate mapping) is
 //!   written once in `engine` for both databases; each backend supplies connections,
 //!   error mapping and the few dialect differences. One conformance suite

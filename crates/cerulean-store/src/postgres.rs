@@ -10,7 +10,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{ConnectOptions, Connection, Postgres, Transaction};
 
 use crate::codec::{Arg, bind_args};
-use crate::engine::{Backend, audit, impl_authority_store, impl_store};
+use crate::engine::{Backend, audit, impl_authority_store, impl_device_store, impl_store};
 use crate::error::Target;
 use crate::migrate::{self, Migration};
 
@@ -25,6 +25,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 2,
         name: "authority",
         sql: include_str!("../migrations/postgres/0002_authority.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "devices",
+        sql: include_str!("../migrations/postgres/0003_devices.sql"),
     },
 ];
 
@@ -197,6 +202,8 @@ fn database_error(target: &Target, db: &dyn DatabaseError) -> Option<StoreError>
 impl Backend for PostgresStore {
     const NAME: &'static str = "postgres";
     const FOR_UPDATE: &'static str = " FOR UPDATE";
+    const FOR_NO_KEY_UPDATE: &'static str = " FOR NO KEY UPDATE";
+    const SERIALIZED_WRITES: bool = false;
     type Row = PgRow;
     type Tx = Transaction<'static, Postgres>;
 
@@ -281,6 +288,7 @@ impl Backend for PostgresStore {
 }
 
 impl_authority_store!(PostgresStore);
+impl_device_store!(PostgresStore);
 impl_store!(PostgresStore);
 
 #[cfg(test)]

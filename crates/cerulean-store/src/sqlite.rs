@@ -19,7 +19,7 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, Transaction};
 
 use crate::codec::{Arg, bind_args};
-use crate::engine::{Backend, audit, impl_authority_store, impl_store};
+use crate::engine::{Backend, audit, impl_authority_store, impl_device_store, impl_store};
 use crate::error::Target;
 use crate::migrate::{self, Migration};
 
@@ -34,6 +34,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 2,
         name: "authority",
         sql: include_str!("../migrations/sqlite/0002_authority.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "devices",
+        sql: include_str!("../migrations/sqlite/0003_devices.sql"),
     },
 ];
 
@@ -160,6 +165,8 @@ fn database_error(target: &Target, db: &dyn DatabaseError) -> Option<StoreError>
 impl Backend for SqliteStore {
     const NAME: &'static str = "sqlite";
     const FOR_UPDATE: &'static str = "";
+    const FOR_NO_KEY_UPDATE: &'static str = "";
+    const SERIALIZED_WRITES: bool = true;
     type Row = SqliteRow;
     type Tx = Transaction<'static, Sqlite>;
 
@@ -246,4 +253,5 @@ impl Backend for SqliteStore {
 }
 
 impl_authority_store!(SqliteStore);
+impl_device_store!(SqliteStore);
 impl_store!(SqliteStore);

@@ -412,8 +412,15 @@ fn quickstart_prints_a_token_command_that_works() {
             }
         }
     }
-    assert!(command.contains("grant_type=password"), "no token command printed: {command}");
-    let out = Command::new("sh").arg("-c").arg(format!("{command} -sS")).output().unwrap();
+    assert!(
+        command.contains("grant_type=password"),
+        "no token command printed: {command}"
+    );
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{command} -sS"))
+        .output()
+        .unwrap();
     let _ = Command::new("kill").arg(child.id().to_string()).status();
     let _ = child.wait();
     let body: serde_json::Value = serde_json::from_slice(&out.stdout)

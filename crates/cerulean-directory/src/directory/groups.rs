@@ -101,7 +101,15 @@ impl Directory {
                 }
                 self.require_group(tenant, inner).await?;
             }
-            Member::Device(_) => {}
+            Member::Device(id) => {
+                let id = crate::ids::DeviceObjectId(id);
+                if self.store.device(tenant, id).await?.is_none() {
+                    return Err(DirectoryError::NotFound {
+                        what: "device",
+                        key: id.to_string(),
+                    });
+                }
+            }
         }
         let audit = ctx.event(
             self.clock.now(),

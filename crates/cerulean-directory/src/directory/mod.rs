@@ -3,7 +3,12 @@
 //! the change together with its audit event.
 
 mod applications;
+mod device_policy;
+mod device_refusal;
+mod device_registration;
+mod devices;
 mod groups;
+mod hello_keys;
 mod passwords;
 mod signin;
 mod tenants;
@@ -19,6 +24,12 @@ use crate::error::DirectoryResult;
 use crate::store::Store;
 
 pub use applications::{NewApplication, NewClientSecret};
+pub use device_refusal::DeviceRefusal;
+pub use device_registration::{
+    CertificateToIssue, RegisterDevice, RegisteredDevice, RegistrationKind,
+};
+pub use devices::{DeviceUpdate, SIGN_IN_GRANULARITY};
+pub use hello_keys::NewHelloKey;
 pub use passwords::PasswordPolicy;
 pub use signin::{SignInFailure, SignedIn};
 pub use users::NewUser;
@@ -66,6 +77,14 @@ impl Directory {
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
+    }
+
+    /// Now, truncated to the whole microsecond the stores keep, so a value returned from a
+    /// write equals the value read back later.
+    pub(crate) fn now_micros(&self) -> time::OffsetDateTime {
+        let now = self.clock.now();
+        now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
+            .unwrap_or(now)
     }
 
     /// The argon2id hasher (shared with sign-in, which verifies with the same parameters).

@@ -13,8 +13,10 @@ use cerulean_directory::authority::{
     LockoutState, LockoutUpdate, RefreshRedemption, RefreshToken, SigningKey,
 };
 use cerulean_directory::{
-    Application, AuditEvent, AuditQuery, ClientId, Domain, Group, GroupId, Member, Store,
-    StoreError, StoreResult, SystemClock, Tenant, TenantId, User, UserId,
+    Application, AuditEvent, AuditQuery, ClientId, Device, DeviceId, DeviceObjectId, DevicePage,
+    DeviceQuery, DeviceRegistration, DeviceRegistrationPolicy, DeviceStore, Domain, Group, GroupId,
+    HelloKey, Member, RegistrationOutcome, Store, StoreError, StoreResult, SystemClock, Tenant,
+    TenantId, User, UserId,
 };
 use http::{Request, StatusCode};
 use time::OffsetDateTime;
@@ -478,4 +480,85 @@ async fn paths_match_case_insensitively_with_decoded_escapes() {
     let (status, _, body) = send(&h.router, get_req("/Test/Path/Alice%40Contoso.test?X=Y")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, "alice@contoso.test /Test/Path/Alice%40Contoso.test");
+}
+
+/// Devices: everything fails like the rest of the stub.
+#[async_trait]
+impl DeviceStore for StubStore {
+    async fn register_device(
+        &self,
+        _: &DeviceRegistration<'_>,
+        _: &AuditEvent,
+    ) -> StoreResult<RegistrationOutcome> {
+        Err(down())
+    }
+    async fn device_by_fingerprint(
+        &self,
+        _: TenantId,
+        _: UserId,
+        _: &str,
+    ) -> StoreResult<Option<Device>> {
+        Err(down())
+    }
+    async fn count_devices_of_user(&self, _: TenantId, _: UserId) -> StoreResult<u32> {
+        Err(down())
+    }
+    async fn update_device(&self, _: &Device, _: &AuditEvent) -> StoreResult<()> {
+        Err(down())
+    }
+    async fn delete_device(
+        &self,
+        _: TenantId,
+        _: DeviceObjectId,
+        _: &AuditEvent,
+    ) -> StoreResult<bool> {
+        Err(down())
+    }
+    async fn record_device_sign_in(
+        &self,
+        _: TenantId,
+        _: DeviceObjectId,
+        _: OffsetDateTime,
+        _: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        Err(down())
+    }
+    async fn device(&self, _: TenantId, _: DeviceObjectId) -> StoreResult<Option<Device>> {
+        Err(down())
+    }
+    async fn device_by_device_id(&self, _: TenantId, _: DeviceId) -> StoreResult<Option<Device>> {
+        Err(down())
+    }
+    async fn device_by_thumbprint(&self, _: &str) -> StoreResult<Option<Device>> {
+        Err(down())
+    }
+    async fn devices_of_user(&self, _: TenantId, _: UserId) -> StoreResult<Vec<Device>> {
+        Err(down())
+    }
+    async fn list_devices(&self, _: TenantId, _: &DeviceQuery) -> StoreResult<DevicePage> {
+        Err(down())
+    }
+    async fn add_hello_key(&self, _: &HelloKey, _: &AuditEvent) -> StoreResult<()> {
+        Err(down())
+    }
+    async fn hello_key_by_hash(&self, _: TenantId, _: &str) -> StoreResult<Option<HelloKey>> {
+        Err(down())
+    }
+    async fn hello_keys_of_user(&self, _: TenantId, _: UserId) -> StoreResult<Vec<HelloKey>> {
+        Err(down())
+    }
+    async fn device_registration_policy(
+        &self,
+        _: TenantId,
+    ) -> StoreResult<Option<DeviceRegistrationPolicy>> {
+        Err(down())
+    }
+    async fn put_device_registration_policy(
+        &self,
+        _: TenantId,
+        _: &DeviceRegistrationPolicy,
+        _: &AuditEvent,
+    ) -> StoreResult<()> {
+        Err(down())
+    }
 }

@@ -85,7 +85,7 @@ async fn issue(
     let request = DeviceCodeRequest::from_form_body(body, version)?;
     let target = RequestedTarget::parse(&request.target)?
         .ok_or_else(|| aadsts::missing_parameter("scope"))?;
-    let scope = tenant::resolve(&state.directory, segment).await?;
+    let scope = tenant::resolve_cached(state, segment).await?;
     let client_id = request
         .client_id
         .parse::<ClientId>()
@@ -94,16 +94,16 @@ async fn issue(
     // has not yet typed anything. Under `common` the user's tenant decides later.
     if let TenantScope::Tenant(t) = &scope {
         let app = state
-            .directory
-            .store()
-            .application(t.id, client_id)
+            .authority
+            .cache
+            .load_application(&state.directory, t.id, client_id)
             .await
             .map_err(|e| unavailable("client lookup", e))?
             .ok_or_else(|| aadsts::application_not_found(client_id, t.id))?;
         if !app.public_client {
             return Err(aadsts::client_secret_required());
         }
-        resolve(&state.directory, t.id, &target).await?;
+        resolve(state, t.id, &target).await?;
     }
     let lifetimes = &state.authority.lifetimes;
     let now = state.directory.clock().now();

@@ -55,7 +55,7 @@ async fn configuration(
     correlation: CorrelationId,
     version: EndpointVersion,
 ) -> Response {
-    let scope = match tenant::resolve(&state.directory, &segment).await {
+    let scope = match tenant::resolve_cached(&state, &segment).await {
         Ok(scope) => scope,
         Err(e) => return OAuthResponse::traced(e, correlation.as_str()).into_response(),
     };
@@ -116,7 +116,7 @@ async fn jwks(
 ) -> Result<Jwks, OAuthError> {
     let directory = &state.directory;
     let ring = &state.authority.keys;
-    let tenants = match tenant::resolve(directory, segment).await? {
+    let tenants = match tenant::resolve_cached(state, segment).await? {
         TenantScope::Tenant(t) => {
             // Publish a key from the start rather than from the first sign-in.
             ring.signing_key(directory, t.id)

@@ -14,6 +14,7 @@
 //!
 //! Other services validate the tokens with [`validate::validate_access_token`].
 
+pub mod cache;
 pub mod devicecode;
 pub mod discovery;
 pub mod errors;

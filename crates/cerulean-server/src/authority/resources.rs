@@ -14,9 +14,11 @@
 //! resource up.
 
 use cerulean_directory::well_known::{DRS_APP, DRS_RESOURCE, GRAPH_APP, GRAPH_RESOURCE};
-use cerulean_directory::{Application, ClientId, Directory, TenantId};
+use cerulean_directory::{Application, ClientId, TenantId};
 use cerulean_proto::aadsts;
 use cerulean_proto::oauth2::{OAuthError, TokenTarget};
+
+use crate::app::AppState;
 
 /// The permission Entra grants for "sign in and read the user's profile".
 const USER_READ: &str = "User.Read";
@@ -175,7 +177,7 @@ pub struct Resolved {
 
 /// Looks the requested resource up in `tenant` and checks the permissions.
 pub async fn resolve(
-    directory: &Directory,
+    state: &AppState,
     tenant: TenantId,
     target: &RequestedTarget,
 ) -> Result<Resolved, OAuthError> {
@@ -192,7 +194,7 @@ pub async fn resolve(
             Some(vec![USER_READ.to_owned()]),
         ),
     };
-    let app = find_resource(directory, tenant, resource).await?;
+    let app = find_resource(state, tenant, resource).await?;
     let aud = canonical_audience(&app);
     let scp = delegated_permissions(&app, &permissions)?;
     let oidc_items: Vec<&str> = target.oidc.items().collect();
@@ -238,11 +240,15 @@ pub fn canonical_audience(app: &Application) -> String {
 }
 
 async fn find_resource(
-    directory: &Directory,
+    state: &AppState,
     tenant: TenantId,
     resource: &str,
 ) -> Result<Application, OAuthError> {
-    let store = directory.store();
+    let cache = &state.authority.cache;
+    if let Some(app) = cache.resource(tenant, resource) {
+        return Ok(app);
+    }
+    let store = state.directory.store();
     let found = match resource.parse::<ClientId>() {
         Ok(id) => store.application(tenant, id).await,
         Err(_) => store
@@ -251,7 +257,10 @@ async fn find_resource(
             .map(|apps| apps.into_iter().find(|app| app.is_identified_by(resource))),
     };
     match found {
-        Ok(Some(app)) => Ok(app),
+        Ok(Some(app)) => {
+            cache.put_resource(resource, &app);
+            Ok(app)
+        }
         Ok(None) => Err(aadsts::resource_not_found(shown(resource), tenant)),
         Err(e) => {
             tracing::error!(%tenant, "resource lookup failed: {e}");

@@ -1,9 +1,10 @@
 //! What the authority keeps between requests on one node: the signing-key cache, the
-//! configured lifetimes and the token metrics. All durable state (keys, codes, tokens)
+//! directory cache, the configured lifetimes and the token metrics. All durable state (keys, codes, tokens)
 //! lives in the store; this is only cache and config.
 
 use time::Duration;
 
+use super::cache::DirectoryCache;
 use super::keys::KeyRing;
 use super::metrics::TokenMetrics;
 use crate::config::AuthoritySettings;
@@ -18,6 +19,8 @@ pub struct AuthorityState {
     pub keys: KeyRing,
     /// `cerulean_tokens_issued_total{grant,result}`.
     pub metrics: TokenMetrics,
+    /// Tenants and applications read recently (30 s).
+    pub cache: DirectoryCache,
 }
 
 /// Lifetimes of what the authority hands out.
@@ -65,6 +68,7 @@ impl AuthorityState {
         Self {
             keys: KeyRing::new(&lifetimes),
             metrics: TokenMetrics::register(metrics),
+            cache: DirectoryCache::default(),
             lifetimes,
         }
     }

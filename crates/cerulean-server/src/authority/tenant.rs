@@ -4,6 +4,8 @@
 use cerulean_directory::{Directory, Tenant};
 use cerulean_proto::oauth2::OAuthError;
 
+use crate::app::AppState;
+
 /// What the segment named.
 #[derive(Debug, Clone)]
 pub enum TenantScope {
@@ -54,4 +56,18 @@ pub async fn resolve(directory: &Directory, segment: &str) -> Result<TenantScope
             Err(cerulean_proto::aadsts::temporarily_unavailable())
         }
     }
+}
+
+/// [`resolve`] through the authority's directory cache (the token, device-code and
+/// discovery endpoints resolve the same few segments over and over).
+pub async fn resolve_cached(state: &AppState, segment: &str) -> Result<TenantScope, OAuthError> {
+    let cache = &state.authority.cache;
+    if let Some(tenant) = cache.tenant(segment) {
+        return Ok(TenantScope::Tenant(tenant));
+    }
+    let scope = resolve(&state.directory, segment).await?;
+    if let TenantScope::Tenant(tenant) = &scope {
+        cache.put_tenant(segment, tenant);
+    }
+    Ok(scope)
 }

@@ -29,7 +29,7 @@ pub(super) async fn userinfo(
         Ok(v) => v,
         Err(e) => return unauthorized("invalid_token", &e.to_string()),
     };
-    match tenant::resolve(&state.directory, &segment).await {
+    match tenant::resolve_cached(&state, &segment).await {
         Ok(TenantScope::Tenant(t)) if t.id != validated.tenant.id => {
             return unauthorized("invalid_token", "The token belongs to another tenant.");
         }

@@ -223,3 +223,38 @@ async fn refresh_tokens_of_third_party_clients_stay_with_them() {
     .assert_error(400, "invalid_scope", 70011);
     refresh(&env, AZURE_CLI, &rt, None).await.assert_ok();
 }
+
+#[tokio::test]
+async fn with_the_tenant_named_mistakes_do_not_spend_the_token() {
+    let env = Env::new().await;
+    let rt = env
+        .ropc_v2("openid offline_access")
+        .await
+        .str("refresh_token");
+    let path = "/contoso.test/oauth2/v2.0/token";
+    let attempt = |client: &'static str, scope: &'static str| {
+        let env = &env;
+        let rt = rt.clone();
+        async move {
+            env.post(
+                path,
+                &[
+                    ("grant_type", "refresh_token"),
+                    ("client_id", client),
+                    ("refresh_token", &rt),
+                    ("scope", scope),
+                ],
+            )
+            .await
+        }
+    };
+    attempt(AZURE_CLI, "api://nothing-here/.default")
+        .await
+        .assert_error(400, "invalid_resource", 500011);
+    attempt("11111111-2222-3333-4444-555555555555", "openid")
+        .await
+        .assert_error(400, "unauthorized_client", 700016);
+    attempt(AZURE_CLI, "openid offline_access")
+        .await
+        .assert_ok();
+}

@@ -12,6 +12,7 @@
 pub(crate) mod apps;
 pub(crate) mod audit;
 pub(crate) mod authority;
+pub(crate) mod devices;
 pub(crate) mod groups;
 pub(crate) mod tenants;
 pub(crate) mod users;
@@ -30,6 +31,13 @@ pub(crate) trait Backend: Send + Sync + 'static {
     /// the transaction ends: ` FOR UPDATE` on PostgreSQL; nothing on SQLite, whose
     /// `BEGIN IMMEDIATE` writer already excludes every other writer.
     const FOR_UPDATE: &'static str;
+    /// Like [`Backend::FOR_UPDATE`] for a lock that serializes writers of a parent row
+    /// without blocking other transactions' foreign-key checks against it: ` FOR NO KEY
+    /// UPDATE` on PostgreSQL; nothing on SQLite.
+    const FOR_NO_KEY_UPDATE: &'static str;
+    /// Whether write transactions already run one at a time (SQLite's single writer), so
+    /// a statement that only takes a lock can be skipped.
+    const SERIALIZED_WRITES: bool;
     type Row: Columns + Send + Sync + 'static;
     /// An open write transaction; dropping it without [`Backend::commit`] rolls it back.
     type Tx: Send;
@@ -265,4 +273,5 @@ macro_rules! impl_store {
     };
 }
 pub(crate) use authority::impl_authority_store;
+pub(crate) use devices::impl_device_store;
 pub(crate) use impl_store;

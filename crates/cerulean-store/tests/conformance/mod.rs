@@ -4,7 +4,7 @@
 //!
 //! To add a behaviour: write `pub async fn name(store: Arc<dyn Store>)` in the module for
 //! its area (tenants, users, groups, apps, audit, concurrency, or one of `authority/`'s
-//! modules) and add its name to the list in `conformance_tests!`.
+//! or `devices/`' modules) and add its name to the list in `conformance_tests!`.
 
 #![allow(dead_code)]
 
@@ -12,6 +12,7 @@ mod apps;
 mod audit;
 mod authority;
 mod concurrency;
+mod devices;
 mod groups;
 mod tenants;
 mod users;
@@ -20,6 +21,7 @@ pub use apps::*;
 pub use audit::*;
 pub use authority::*;
 pub use concurrency::*;
+pub use devices::*;
 pub use groups::*;
 pub use tenants::*;
 pub use users::*;
@@ -87,6 +89,15 @@ macro_rules! conformance_tests {
             concurrent_device_decisions_have_one_winner,
             concurrent_device_codes_with_one_user_code,
             concurrent_lockout_updates_are_not_lost,
+            // devices
+            device_register_read_update_delete,
+            device_unique_constraints,
+            device_registration_owner_checks_and_reuse,
+            device_listing_filters_pages_and_counts,
+            device_registration_policy_round_trip,
+            hello_keys_round_trip_and_go_with_their_device,
+            concurrent_registrations_never_exceed_the_quota,
+            concurrent_identical_registrations_make_one_device,
         );
     };
     (@each $fixture:path; $($name:ident),* $(,)?) => {

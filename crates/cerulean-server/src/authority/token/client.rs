@@ -42,9 +42,9 @@ pub(crate) async fn authenticate(
     let id = parse_client_id(&client.client_id, &tenant.to_string())?;
     let app = ctx
         .state
-        .directory
-        .store()
-        .application(tenant, id)
+        .authority
+        .cache
+        .load_application(&ctx.state.directory, tenant, id)
         .await
         .map_err(|e| unavailable("client lookup", e))?
         .ok_or_else(|| aadsts::application_not_found(id, tenant))?;

@@ -41,6 +41,6 @@ pub(super) async fn grant(
     };
     // A public client fails here: it must not present a secret, and this grant needs one.
     let client = authenticate(ctx, tenant.id, &auth).await?;
-    let resolved = resolve(&ctx.state.directory, tenant.id, &target).await?;
+    let resolved = resolve(ctx.state, tenant.id, &target).await?;
     app_token(ctx, &client, &resolved).await
 }

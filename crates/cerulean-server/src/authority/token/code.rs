@@ -73,7 +73,7 @@ pub(super) async fn grant(
         Some(target) => target,
         None => stored_target(&code)?,
     };
-    let resolved = resolve(&ctx.state.directory, tenant, &target).await?;
+    let resolved = resolve(ctx.state, tenant, &target).await?;
     user_tokens(
         ctx,
         UserIssue {

@@ -64,7 +64,7 @@ pub(super) async fn grant(
     let client = authenticate(ctx, auth.tenant_id, &g.client).await?;
     let user = load_user(ctx, &auth).await?;
     let target = target_of(&code, &g.target)?;
-    let resolved = resolve(&ctx.state.directory, auth.tenant_id, &target).await?;
+    let resolved = resolve(ctx.state, auth.tenant_id, &target).await?;
     user_tokens(
         ctx,
         UserIssue {

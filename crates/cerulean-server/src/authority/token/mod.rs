@@ -169,7 +169,7 @@ async fn serve(
         span.record("client_id", client_id.chars().take(64).collect::<String>());
     }
     let grant = TokenGrant::try_from(form)?;
-    let scope = tenant::resolve(&state.directory, &request.segment).await?;
+    let scope = tenant::resolve_cached(state, &request.segment).await?;
     if let TenantScope::Tenant(t) = &scope {
         span.record("tenant", t.id.to_string());
     }

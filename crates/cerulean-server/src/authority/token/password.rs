@@ -11,10 +11,11 @@ use cerulean_crypto::SecretString;
 use cerulean_directory::user::upn_domain;
 use cerulean_directory::{SignInFailure, TenantId};
 use cerulean_proto::aadsts;
-use cerulean_proto::oauth2::{OAuthError, PasswordGrant, TokenResponse};
+use cerulean_proto::oauth2::{ErrorCode, OAuthError, PasswordGrant, TokenResponse};
 use uuid::Uuid;
 
 use super::super::resources::{RequestedTarget, Resolved, resolve};
+use super::super::tenant::{self, TenantScope};
 use super::client::{AuthenticatedClient, authenticate, shown};
 use super::issue::{UserIssue, user_tokens};
 use super::{TokenCtx, unavailable};
@@ -29,17 +30,20 @@ pub(super) async fn grant(
     let upn = g.username.trim();
     let domain_name = upn_domain(upn).unwrap_or_default();
     let directory = &ctx.state.directory;
-    let domain = directory
-        .domain(&domain_name)
-        .await
-        .map_err(|e| unavailable("domain lookup", e))?;
-    // With the tenant known from the UPN, check client and resource before the password.
+    // With the tenant known from the UPN's domain, check client and resource before the
+    // password. (A domain no tenant has is left to the sign-in: unknown user.)
+    let domain_tenant = match tenant::resolve_cached(ctx.state, &domain_name).await {
+        Ok(TenantScope::Tenant(t)) => Some(t.id),
+        Ok(TenantScope::Any { .. }) => None,
+        Err(e) if e.error == ErrorCode::TemporarilyUnavailable => return Err(e),
+        Err(_) => None,
+    };
     let mut prepared = None;
-    if let Some(domain) = &domain {
-        if !ctx.admits(domain.tenant_id) {
+    if let Some(tenant) = domain_tenant {
+        if !ctx.admits(tenant) {
             return Err(aadsts::user_not_found(shown(upn), ctx.scope.segment()));
         }
-        prepared = Some(prepare(ctx, domain.tenant_id, &g, &target).await?);
+        prepared = Some(prepare(ctx, tenant, &g, &target).await?);
     }
     let password = SecretString::new(g.password.expose().clone());
     let signed_in = directory
@@ -77,7 +81,7 @@ async fn prepare(
     target: &RequestedTarget,
 ) -> Result<(AuthenticatedClient, Resolved), OAuthError> {
     let client = authenticate(ctx, tenant, &g.client).await?;
-    let resolved = resolve(&ctx.state.directory, tenant, target).await?;
+    let resolved = resolve(ctx.state, tenant, target).await?;
     Ok((client, resolved))
 }
 

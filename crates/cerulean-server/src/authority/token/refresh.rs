@@ -15,9 +15,11 @@
 //!   INTEROP.md §4.4 item 4). Every other refresh token is bound to its client exactly.
 //!   Responses to family clients carry `foci: "1"`.
 //!
-//! The token is consumed before the rest of the request is checked (the store offers no
-//! read without consumption), so the request's syntax is checked first: a malformed
-//! scope must not cost the client its refresh token.
+//! The token is consumed before its own checks (the store offers no read without
+//! consumption), so whatever can be checked without it comes first: the request's
+//! syntax always, and, when the path names the tenant, the client's credentials and the
+//! requested resource. A malformed or mistaken request must not cost the client its
+//! refresh token.
 
 use cerulean_directory::authority::{RefreshRedemption, RefreshToken};
 use cerulean_directory::{ClientId, User};
@@ -29,6 +31,7 @@ use serde_json::json;
 
 use super::super::resources::{RequestedTarget, resolve};
 use super::super::secrets::hash_secret;
+use super::super::tenant::TenantScope;
 use super::client::{AuthenticatedClient, authenticate, parse_client_id};
 use super::issue::{UserIssue, user_tokens};
 use super::{TokenCtx, unavailable};
@@ -42,6 +45,17 @@ pub(super) async fn grant(
         Some(c) => Some(parse_client_id(&c.client_id, &ctx.scope.segment())?),
         None => None,
     };
+    // With the tenant named in the path, refuse a bad client or resource before the
+    // token is spent (under `common` only the token knows the tenant).
+    let mut early = None;
+    if let (TenantScope::Tenant(tenant), Some(client)) = (&ctx.scope, &g.client) {
+        let client = authenticate(ctx, tenant.id, client).await?;
+        let resolved = match &requested {
+            Some(target) => Some(resolve(ctx.state, tenant.id, target).await?),
+            None => None,
+        };
+        early = Some((client, resolved));
+    }
     let store = ctx.state.directory.store();
     let hash = hash_secret(g.refresh_token.expose());
     let token = match store
@@ -71,13 +85,19 @@ pub(super) async fn grant(
             "the refresh token belongs to another tenant.",
         ));
     }
-    let client = client_for(ctx, &token, &g, presented_client).await?;
-    let user = live_user(ctx, &token).await?;
-    let target = match requested {
-        Some(target) => target,
-        None => RequestedTarget::parse_scope(&token.scope)?,
+    let (client, resolved) = match early {
+        Some((client, resolved)) => (check_binding(ctx, &token, client).await?, resolved),
+        None => (client_for(ctx, &token, &g, presented_client).await?, None),
     };
-    let resolved = resolve(&ctx.state.directory, token.auth.tenant_id, &target).await?;
+    let user = live_user(ctx, &token).await?;
+    let resolved = match (resolved, requested) {
+        (Some(resolved), _) => resolved,
+        (None, Some(target)) => resolve(ctx.state, token.auth.tenant_id, &target).await?,
+        (None, None) => {
+            let stored = RequestedTarget::parse_scope(&token.scope)?;
+            resolve(ctx.state, token.auth.tenant_id, &stored).await?
+        }
+    };
     user_tokens(
         ctx,
         UserIssue {
@@ -119,12 +139,25 @@ async fn client_for(
     if presented.is_none_or(|id| id == token.client_id) {
         return Ok(client);
     }
-    // Another client: only within the family, and only if the original was a member.
+    check_binding(ctx, token, client).await
+}
+
+/// The token's own client, or another one within the FOCI family (only if the original
+/// was a member too).
+async fn check_binding(
+    ctx: &TokenCtx<'_>,
+    token: &RefreshToken,
+    client: AuthenticatedClient,
+) -> Result<AuthenticatedClient, OAuthError> {
+    if client.app.client_id == token.client_id {
+        return Ok(client);
+    }
+    let tenant = token.auth.tenant_id;
     let original = ctx
         .state
-        .directory
-        .store()
-        .application(tenant, token.client_id)
+        .authority
+        .cache
+        .load_application(&ctx.state.directory, tenant, token.client_id)
         .await
         .map_err(|e| unavailable("client lookup", e))?;
     let original_in_family = original.is_some_and(|a| a.first_party && a.public_client);
