@@ -194,7 +194,8 @@ pub enum UserCommand {
         /// Display name (default: the part of the UPN before '@').
         #[arg(long)]
         name: Option<String>,
-        /// Directory roles: global-admin, device-admin (comma-separated).
+        /// Directory roles: global-admin, device-admin (Cloud Device Administrator),
+        /// device-local-admin (local administrator on every joined device); comma-separated.
         #[arg(long, value_delimiter = ',')]
         role: Vec<String>,
         #[command(flatten)]
@@ -220,7 +221,7 @@ pub enum UserCommand {
         #[command(flatten)]
         password: PasswordSource,
     },
-    /// Replace a user's roles (global-admin, device-admin; empty for none).
+    /// Replace a user's roles (global-admin, device-admin, device-local-admin; empty for none).
     SetRoles {
         upn: String,
         #[arg(long, value_delimiter = ',')]

@@ -7,7 +7,10 @@
 //! and is inserted revoked, or commits first and is seen — and revoked — by it.
 
 use cerulean_directory::authority::{RefreshRedemption, RefreshToken};
-use cerulean_directory::{AuditEvent, StoreResult, TenantId, UserId};
+use std::future::Future;
+use std::time::Duration;
+
+use cerulean_directory::{AuditEvent, StoreError, StoreResult, TenantId, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -41,6 +44,10 @@ pub(crate) async fn insert_refresh_token<B: Backend>(
     b: &B,
     token: &RefreshToken,
 ) -> StoreResult<()> {
+    retry_on_deadlock(|| insert_once(b, token)).await
+}
+
+async fn insert_once<B: Backend>(b: &B, token: &RefreshToken) -> StoreResult<()> {
     let mut tx = b.begin_write().await?;
     let family_revoked = lock_family(b, &mut tx, token.family_id)
         .await?
@@ -72,6 +79,14 @@ pub(crate) async fn consume_refresh_token<B: Backend>(
     token_hash: &str,
     now: OffsetDateTime,
 ) -> StoreResult<RefreshRedemption> {
+    retry_on_deadlock(|| consume_once(b, token_hash, now)).await
+}
+
+async fn consume_once<B: Backend>(
+    b: &B,
+    token_hash: &str,
+    now: OffsetDateTime,
+) -> StoreResult<RefreshRedemption> {
     let mut tx = b.begin_write().await?;
     let marked = b
         .execute(
@@ -98,10 +113,36 @@ pub(crate) async fn consume_refresh_token<B: Backend>(
 
 /// Revokes every token of the family; returns how many were not revoked before.
 pub(crate) async fn revoke_refresh_family<B: Backend>(b: &B, family_id: Uuid) -> StoreResult<u64> {
-    let mut tx = b.begin_write().await?;
-    let revoked = revoke_family_in(b, &mut tx, family_id).await?;
-    b.commit(tx).await?;
-    Ok(revoked)
+    retry_on_deadlock(|| async {
+        let mut tx = b.begin_write().await?;
+        let revoked = revoke_family_in(b, &mut tx, family_id).await?;
+        b.commit(tx).await?;
+        Ok(revoked)
+    })
+    .await
+}
+
+/// Runs a write transaction again when PostgreSQL aborted it as a deadlock victim or for
+/// a serialization failure (`Conflict { what: "transaction" }`): a reuse revoking a family
+/// can still meet a concurrent consume head-on; the retry sees the committed outcome and
+/// reaches the same answer a serial order would. SQLite never reports it (one writer).
+async fn retry_on_deadlock<T, F, Fut>(mut attempt: F) -> StoreResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = StoreResult<T>>,
+{
+    let mut tries = 0u32;
+    loop {
+        match attempt().await {
+            Err(StoreError::Conflict {
+                what: "transaction",
+            }) if tries < 5 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(1 << tries)).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Revokes every refresh token of the user and records `event`; returns how many were not

@@ -125,7 +125,9 @@ fn parse_roles(words: &[String]) -> anyhow::Result<BTreeSet<Role>> {
             Some(role) => {
                 roles.insert(role);
             }
-            None => bail!("unknown role '{word}': use global-admin, device-admin or user"),
+            None => bail!(
+                "unknown role '{word}': use global-admin, device-admin, device-local-admin or user"
+            ),
         }
     }
     Ok(roles)
