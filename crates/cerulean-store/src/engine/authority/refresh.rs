@@ -49,10 +49,23 @@ pub(crate) async fn insert_refresh_token<B: Backend>(
 
 async fn insert_once<B: Backend>(b: &B, token: &RefreshToken) -> StoreResult<()> {
     let mut tx = b.begin_write().await?;
-    let family_revoked = lock_family(b, &mut tx, token.family_id)
+    let family_revoked = if B::SERIALIZED_WRITES {
+        // No concurrent writer can be revoking the family: one indexed probe is enough,
+        // where reading the whole family (which grows by one row per rotation) was the
+        // main cost of a refresh on SQLite.
+        b.fetch_optional_in(
+            &mut tx,
+            "SELECT 1 AS revoked FROM refresh_tokens WHERE family_id = $1 AND revoked = $2 LIMIT 1",
+            vec![id_text(&token.family_id).into(), true.into()],
+        )
         .await?
-        .iter()
-        .any(|(_, revoked)| *revoked);
+        .is_some()
+    } else {
+        lock_family(b, &mut tx, token.family_id)
+            .await?
+            .iter()
+            .any(|(_, revoked)| *revoked)
+    };
     let args: Vec<Arg> = vec![
         token.token_hash.as_str().into(),
         id_text(&token.family_id).into(),
