@@ -16,7 +16,6 @@ use super::load::{self, LoadResult};
 use super::server_process::{ServerProcess, megabytes};
 use crate::context;
 
-const DOMAIN: &str = "bench.test";
 const PASSWORD: &str = "Bench-password-2026";
 /// A seeded first-party public client (the Azure CLI), as real clients send.
 const PUBLIC_CLIENT: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
@@ -27,6 +26,9 @@ pub struct Options {
     pub seconds: u64,
     pub concurrency: usize,
     pub users: usize,
+    /// A database to run against (a fresh tenant is created in it); default: a temporary
+    /// SQLite file.
+    pub database_url: Option<String>,
 }
 
 pub async fn run(options: Options) -> anyhow::Result<()> {
@@ -41,8 +43,24 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
 
     let mut config = cerulean_server::Config::default();
     config.data.dir = scratch.path().to_path_buf();
+    config.database.url = options.database_url.clone();
     let params = config.password_params();
-    let secret = seed(&config, options.users).await?;
+    // A fresh domain per run, so a shared database can be benchmarked repeatedly.
+    let domain = format!(
+        "bench-{}.test",
+        &cerulean_crypto::random_token(6)?
+            .to_lowercase()
+            .replace(['-', '_'], "x")
+    );
+    let secret = seed(&config, options.users, &domain).await?;
+    println!(
+        "backend: {}",
+        if options.database_url.is_some() {
+            "postgres/other (--database-url)"
+        } else {
+            "sqlite (temporary file)"
+        }
+    );
 
     println!("measuring crypto ceilings on all cores …");
     let argon2_ceiling =
@@ -51,12 +69,12 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     let rs256_ceiling =
         tokio::task::spawn_blocking(move || baseline::rs256_sign_per_second(duration)).await??;
 
-    let server = ServerProcess::start(scratch.path())?;
+    let server = ServerProcess::start(scratch.path(), options.database_url.as_deref())?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     println!("server idle RSS: {}", megabytes(server.rss_bytes()));
     let client = http_client(&scratch.path().join("tls").join("ca.pem"))?;
     let base = format!(
-        "https://localhost:{}/{DOMAIN}/oauth2/v2.0/token",
+        "https://localhost:{}/{domain}/oauth2/v2.0/token",
         server.port
     );
     let users = options.users;
@@ -64,11 +82,12 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     let mut results: Vec<LoadResult> = Vec::new();
     {
         let (client, base) = (client.clone(), base.clone());
+        let domain: Arc<str> = Arc::from(domain.as_str());
         results.push(
             load::run("ropc (password)", options.concurrency, duration, move |i| {
-                let (client, base) = (client.clone(), base.clone());
+                let (client, base, domain) = (client.clone(), base.clone(), domain.clone());
                 async move {
-                    let upn = format!("user{}@{DOMAIN}", i % users);
+                    let upn = format!("user{}@{domain}", i % users);
                     let form = [
                         ("grant_type", "password"),
                         ("client_id", PUBLIC_CLIENT),
@@ -86,7 +105,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     // One refresh token per worker, rotated on every use as a real client would.
     let mut chains = Vec::new();
     for i in 0..options.concurrency {
-        let upn = format!("user{}@{DOMAIN}", i % users);
+        let upn = format!("user{}@{domain}", i % users);
         let scope = format!("{GRAPH_SCOPE} offline_access");
         let form = [
             ("grant_type", "password"),
@@ -194,16 +213,20 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
 
 /// Creates the benchmark tenant, its users and a confidential client; returns the
 /// client's id and secret.
-async fn seed(config: &cerulean_server::Config, users: usize) -> anyhow::Result<(String, String)> {
+async fn seed(
+    config: &cerulean_server::Config,
+    users: usize,
+    domain: &str,
+) -> anyhow::Result<(String, String)> {
     let directory = context::open_directory(config).await?;
     let ctx = ActionContext::new(Actor::System);
-    let tenant = directory.create_tenant(&ctx, "Bench", DOMAIN).await?;
+    let tenant = directory.create_tenant(&ctx, "Bench", domain).await?;
     for i in 0..users {
         directory
             .create_user(
                 &ctx,
                 NewUser {
-                    upn: format!("user{i}@{DOMAIN}"),
+                    upn: format!("user{i}@{domain}"),
                     display_name: format!("Bench User {i}"),
                     password: Some(SecretString::new(PASSWORD.to_string())),
                     roles: BTreeSet::new(),

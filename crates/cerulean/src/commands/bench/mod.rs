@@ -39,6 +39,7 @@ pub async fn run(global: &GlobalArgs, command: BenchCommand) -> anyhow::Result<(
                 seconds,
                 concurrency,
                 users,
+                database_url: global.database_url.clone(),
             })
             .await?;
         }

@@ -17,11 +17,14 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `cerulean --data-dir DIR serve --listen 127.0.0.1:0` and waits for its
     /// "listening" line.
-    pub fn start(data_dir: &Path) -> anyhow::Result<Self> {
+    pub fn start(data_dir: &Path, database_url: Option<&str>) -> anyhow::Result<Self> {
         let exe = std::env::current_exe().context("cannot find the cerulean executable")?;
-        let mut child = Command::new(exe)
-            .arg("--data-dir")
-            .arg(data_dir)
+        let mut command = Command::new(exe);
+        command.arg("--data-dir").arg(data_dir);
+        if let Some(url) = database_url {
+            command.arg("--database-url").arg(url);
+        }
+        let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0"])
             .env("CERULEAN_LOG_LEVEL", "warn")
             .stdin(Stdio::null())
