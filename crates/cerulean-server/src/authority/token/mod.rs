@@ -15,9 +15,8 @@ mod issue;
 mod password;
 mod refresh;
 
-use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::response::{IntoResponse, Response};
 use cerulean_directory::{ActionContext, Actor, AuditEvent, AuditResult, TenantId};
 use cerulean_proto::oauth2::{
@@ -90,54 +89,53 @@ pub(crate) fn unavailable(what: &str, error: impl std::fmt::Display) -> OAuthErr
 }
 
 /// `POST /{tenant}/oauth2/token`.
-pub(super) async fn token_v1(
-    State(state): State<AppState>,
-    Path(segment): Path<String>,
-    base: PublicBase,
-    correlation: CorrelationId,
-    conn: Option<Extension<ConnectionInfo>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let request = Incoming {
-        segment,
-        base,
-        correlation,
-        conn: conn.map(|Extension(c)| c),
-        headers,
-        body,
-    };
+pub(super) async fn token_v1(State(state): State<AppState>, request: Incoming) -> Response {
     token(&state, EndpointVersion::V1, request).await
 }
 
 /// `POST /{tenant}/oauth2/v2.0/token`.
-pub(super) async fn token_v2(
-    State(state): State<AppState>,
-    Path(segment): Path<String>,
-    base: PublicBase,
-    correlation: CorrelationId,
-    conn: Option<Extension<ConnectionInfo>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let request = Incoming {
-        segment,
-        base,
-        correlation,
-        conn: conn.map(|Extension(c)| c),
-        headers,
-        body,
-    };
+pub(super) async fn token_v2(State(state): State<AppState>, request: Incoming) -> Response {
     token(&state, EndpointVersion::V2, request).await
 }
 
-struct Incoming {
+/// Everything a token request carries, extracted once for both endpoint versions.
+pub(super) struct Incoming {
     segment: String,
     base: PublicBase,
     correlation: CorrelationId,
     conn: Option<ConnectionInfo>,
     headers: HeaderMap,
     body: Bytes,
+}
+
+impl FromRequest<AppState> for Incoming {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let Path(segment) = Path::<String>::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let base = PublicBase::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let correlation = CorrelationId::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let conn = parts.extensions.get::<ConnectionInfo>().cloned();
+        let headers = parts.headers.clone();
+        let body = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Self {
+            segment,
+            base,
+            correlation,
+            conn,
+            headers,
+            body,
+        })
+    }
 }
 
 async fn token(state: &AppState, version: EndpointVersion, request: Incoming) -> Response {
