@@ -92,7 +92,19 @@ install_chromium() {
   [ -x /usr/bin/chromium ] || die "apt-get installed chromium, but /usr/bin/chromium is missing"
 }
 
+# The roadtx device suite checks certificates with the openssl CLI.
+install_openssl() {
+  command -v openssl >/dev/null && return 0
+  [ -n "${INTEROP_NO_INSTALL:-}" ] && die "openssl missing and INTEROP_NO_INSTALL is set"
+  [ "$(id -u)" -eq 0 ] || die "the openssl CLI is needed: run as root or: apt-get install openssl"
+  log "installing Debian openssl (apt-get)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null || die "apt-get update failed"
+  apt-get install -y -qq openssl >/dev/null || die "apt-get install openssl failed"
+}
+
 if want msal || want roadtx; then install_python; fi
+if want roadtx; then install_openssl; fi
 if want node || want browser; then install_node; fi
 if want browser; then install_chromium; fi
 
@@ -166,7 +178,7 @@ if want msal; then
 fi
 if want roadtx; then
   run_suite roadtx "$ART/junit-roadtx.xml" \
-    "${PYTEST[@]}" --junitxml="$ART/junit-roadtx.xml" "$INTEROP/python/test_roadtx.py"
+    "${PYTEST[@]}" --junitxml="$ART/junit-roadtx.xml" "$INTEROP/python/test_roadtx.py" "$INTEROP/python/test_roadtx_device.py"
 fi
 NODE_TEST=(node --test --test-concurrency=1 --test-timeout=120000
            --test-reporter=spec --test-reporter-destination=stdout)

@@ -15,11 +15,13 @@
 pub mod b64;
 pub mod bcrypt_blob;
 pub mod csr;
+pub mod csr_build;
 mod der;
 pub mod device_ca;
 mod error;
 pub mod jwk;
 pub mod jws;
+pub mod mac;
 pub mod password;
 mod pem;
 pub mod pki;
@@ -32,6 +34,7 @@ pub use bcrypt_blob::{
     encode_bcrypt_rsa_public_blob, parse_bcrypt_rsa_public_blob, parse_transport_key,
 };
 pub use csr::{CertificationRequest, parse_and_verify_csr};
+pub use csr_build::{CSR_PLACEHOLDER_CN, build_csr};
 pub use device_ca::{
     CertificateJoinType, DeviceCa, DeviceCertParams, DeviceCertificateInfo,
     IssuedDeviceCertificate, guid_to_ms_bytes, ms_bytes_to_guid, ms_bytes_to_uuid,
@@ -40,6 +43,7 @@ pub use device_ca::{
 pub use error::{CryptoError, Result};
 pub use jwk::{Jwk, Jwks, key_id_for};
 pub use jws::{UnverifiedJws, sign_jwt, sign_rs256_compact};
+pub use mac::{hmac_sha256, verify_hmac_sha256};
 pub use password::{PasswordHasher, PasswordParams};
 pub use pem::encode_pem;
 pub use pki::{

@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 
 use crate::audit::AuditEvent;
 use crate::device::{Device, HelloKey, TrustType};
+use crate::device_ca::{ServerSecret, TenantDeviceCa};
 use crate::device_policy::DeviceRegistrationPolicy;
 use crate::ids::{DeviceId, DeviceObjectId, TenantId, UserId};
 use crate::store::StoreResult;
@@ -166,6 +167,28 @@ pub trait DeviceStore: Send + Sync {
         tenant: TenantId,
         user: UserId,
     ) -> StoreResult<Vec<HelloKey>>;
+
+    // ── the tenant's device CA and shared secrets ───────────────────────────────────
+    /// Stores `ca` unless the tenant has a device CA already, and returns the tenant's CA
+    /// either way: the one just written (with `audit`, in the same transaction) or the
+    /// one that was there (nothing written). Nodes creating a CA at once all get the same
+    /// row back. `NotFound { what: "tenant" }` for an unknown tenant.
+    async fn insert_device_ca(
+        &self,
+        ca: &TenantDeviceCa,
+        audit: &AuditEvent,
+    ) -> StoreResult<TenantDeviceCa>;
+    async fn device_ca(&self, tenant: TenantId) -> StoreResult<Option<TenantDeviceCa>>;
+    /// Every tenant's device CA (loaded into the TLS client-certificate trust at start).
+    async fn device_cas(&self) -> StoreResult<Vec<TenantDeviceCa>>;
+    /// Stores `secret` unless one with its name exists, and returns the stored one either
+    /// way (with `audit` written only if this call created it).
+    async fn insert_server_secret(
+        &self,
+        secret: &ServerSecret,
+        audit: &AuditEvent,
+    ) -> StoreResult<ServerSecret>;
+    async fn server_secret(&self, name: &str) -> StoreResult<Option<ServerSecret>>;
 
     // ── device registration policy ──────────────────────────────────────────────────
     /// The stored policy, `None` if the tenant never set one.

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod authority;
 pub mod clock;
 pub mod device;
+pub mod device_ca;
 pub mod device_policy;
 pub mod device_store;
 pub mod directory;
@@ -28,6 +29,7 @@ pub use application::{Application, ClientSecret};
 pub use audit::{ActionContext, Actor, AuditEvent, AuditQuery, AuditResult};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use device::{Device, HelloKey, MdmState, TrustType};
+pub use device_ca::{ServerSecret, TenantDeviceCa};
 pub use device_policy::{
     AzureAdJoinPolicy, AzureAdRegistrationPolicy, DeviceRegistrationMembership,
     DeviceRegistrationPolicy, LocalAdminPasswordSettings, LocalAdminSettings,

@@ -6,7 +6,9 @@
 //! let config = Arc::new(Config::load(path)?);          // file + CERULEAN_* env + validate
 //! let tls = prepare_tls(&config)?;                     // operator cert or local CA
 //! let directory = Directory::new(store, clock, config.password_params())?;
-//! let state = AppState::new(directory, config.clone(), Arc::new(Metrics::new()));
+//! let state = AppState::new(directory, config.clone(), Arc::new(Metrics::new()))
+//!     .with_client_cas(tls.client_cas.clone());     // device CAs trusted for TLS
+//! drs::load_device_cas(&state).await?;                 // every tenant's device CA
 //! let server = Server::bind(&config, tls, app(state)).await?;   // real ports known here
 //! server.run(shutdown_signal).await?;                  // graceful on shutdown_signal
 //! ```
@@ -14,15 +16,19 @@
 //! Modules: [`config`] (`cerulean.toml`), [`tls`] (certificates, client-cert trust),
 //! [`serve`] (listeners, connections), [`app`] (router, state, probes),
 //! [`middleware`] (correlation id, metrics, limits, path normalisation),
-//! [`public_url`] (absolute URLs for clients), [`error`] (JSON errors), [`metrics`].
+//! [`public_url`] (absolute URLs for clients), [`error`] (JSON errors), [`metrics`],
+//! [`nonce`] (stateless signed nonces); services: [`authority`], [`drs`].
 
 pub mod app;
 pub mod authority;
 pub mod config;
+pub mod drs;
 pub mod error;
+pub mod graph;
 mod host;
 pub mod metrics;
 pub mod middleware;
+pub mod nonce;
 pub mod public_url;
 pub mod serve;
 pub mod tls;

@@ -137,6 +137,8 @@ pub(crate) fn duplicate_what(table: Option<&str>, detail: &str) -> &'static str 
         Some("devices") => "device",
         Some("hello_keys") => "hello key",
         Some("device_registration_policies") => "device registration policy",
+        Some("tenant_device_cas") => "device CA",
+        Some("server_secrets") => "server secret",
         Some("schema_migrations") => "schema migration",
         _ => "row",
     }

@@ -31,6 +31,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "devices",
         sql: include_str!("../migrations/postgres/0003_devices.sql"),
     },
+    Migration {
+        version: 4,
+        name: "device_ca",
+        sql: include_str!("../migrations/postgres/0004_device_ca.sql"),
+    },
 ];
 
 /// Serializes migrations of nodes starting at once (`pg_advisory_xact_lock`, released at

@@ -40,6 +40,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "devices",
         sql: include_str!("../migrations/sqlite/0003_devices.sql"),
     },
+    Migration {
+        version: 4,
+        name: "device_ca",
+        sql: include_str!("../migrations/sqlite/0004_device_ca.sql"),
+    },
 ];
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -1,7 +1,7 @@
 //! A real server on an ephemeral port, with its own temporary data directory.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -23,6 +23,9 @@ pub struct TestServerOptions {
     pub fixtures: bool,
     /// Use this database instead of a temporary SQLite file.
     pub database_url: Option<String>,
+    /// Use this data directory (SQLite file, TLS material) instead of a temporary one; it
+    /// outlives the server, so a second server can restart on the first one's data.
+    pub data_dir: Option<PathBuf>,
 }
 
 /// A running server; shuts down when dropped.
@@ -35,9 +38,12 @@ pub struct TestServer {
     pub directory: Directory,
     pub fixtures: Option<Fixtures>,
     pub config: Arc<Config>,
+    /// The server's state (same directory, key ring, device CAs and nonce key as the
+    /// running server), e.g. to sign tokens the way the authority does.
+    pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
-    _data_dir: TempDir,
+    _data_dir: Option<TempDir>,
 }
 
 impl TestServer {
@@ -51,9 +57,17 @@ impl TestServer {
     }
 
     pub async fn start_with(options: TestServerOptions) -> anyhow::Result<Self> {
-        let data_dir = tempfile::tempdir().context("temporary data directory")?;
+        let temp_dir = match &options.data_dir {
+            Some(_) => None,
+            None => Some(tempfile::tempdir().context("temporary data directory")?),
+        };
+        let data_path: &Path = match (&options.data_dir, &temp_dir) {
+            (Some(dir), _) => dir,
+            (None, Some(temp)) => temp.path(),
+            (None, None) => anyhow::bail!("no data directory"),
+        };
         let mut config = Config::default();
-        config.data.dir = data_dir.path().to_path_buf();
+        config.data.dir = data_path.to_path_buf();
         config.server.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
         if options.plain_http {
             config.server.http_listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
@@ -64,7 +78,7 @@ impl TestServer {
         config.server.hosts = hosts;
         let url = match &options.database_url {
             Some(url) => url.clone(),
-            None => data_dir.path().join("cerulean.db").display().to_string(),
+            None => data_path.join("cerulean.db").display().to_string(),
         };
         config.database.url = Some(url.clone());
         let store = cerulean_store::open_store(&url).await?;
@@ -80,8 +94,10 @@ impl TestServer {
             .clone()
             .context("the test server generates its own CA")?;
         let config = Arc::new(config);
-        let state = AppState::new(directory.clone(), config.clone(), Arc::new(Metrics::new()));
-        let bound = Server::bind(&config, tls, app(state)).await?;
+        let state = AppState::new(directory.clone(), config.clone(), Arc::new(Metrics::new()))
+            .with_client_cas(tls.client_cas.clone());
+        cerulean_server::drs::load_device_cas(&state).await?;
+        let bound = Server::bind(&config, tls, app(state.clone())).await?;
         let https_addr = bound.https_addr;
         let http_addr = bound.http_addr;
         let (tx, rx) = oneshot::channel::<()>();
@@ -100,9 +116,10 @@ impl TestServer {
             directory,
             fixtures,
             config,
+            state,
             shutdown: Some(tx),
             task: Some(task),
-            _data_dir: data_dir,
+            _data_dir: temp_dir,
         })
     }
 

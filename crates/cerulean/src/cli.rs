@@ -44,7 +44,8 @@ pub enum Command {
     /// certificate for the configured host names, and prints where the CA is so that
     /// clients can trust it.
     Serve(ServeArgs),
-    /// Manage tenants, domains, users, groups, applications and read the audit log.
+    /// Manage tenants, domains, users, groups, applications, devices and the device
+    /// registration policy, and read the audit log.
     ///
     /// Works directly against the database, so the server need not be running. Secrets
     /// (passwords) are read from standard input or a file, never only from the command line.
@@ -101,6 +102,13 @@ pub enum AdminCommand {
     /// Read the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Devices (joined and registered): list, show, enable, disable, delete.
+    #[command(subcommand)]
+    Device(crate::commands::admin::DeviceCommand),
+    /// The device registration policy: who may join and register devices, quota, MFA,
+    /// local administrators.
+    #[command(subcommand)]
+    DevicePolicy(crate::commands::admin::DevicePolicyCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -340,5 +348,18 @@ pub enum BenchCommand {
         /// Distinct users signing in.
         #[arg(long, default_value_t = 64)]
         users: usize,
+    },
+    /// Device joins/s over TLS (DRS, pre-issued tokens, one user per client) and latency
+    /// percentiles against a `cerulean serve` child process, next to the RS256 ceiling.
+    /// With --database-url it runs against that database (a fresh tenant each run).
+    ///
+    /// Example: cerulean bench drs --seconds 10 --concurrency 64
+    Drs {
+        /// Seconds to measure.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Concurrent clients (keep-alive connections), each joining as its own user.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
     },
 }

@@ -33,6 +33,10 @@ pub enum DrsErrorType {
     InvalidRequest,
     /// 404: no such device.
     DeviceNotFound,
+    /// 404: no organization has this domain or tenant id (discovery, nonce).
+    TenantNotFound,
+    /// 406: discovery asked for a format other than JSON or XML (MS-DVRD §3.1.5.1.1.3).
+    NotAcceptable,
     /// 500: the directory failed; the message never carries internals.
     DirectoryError,
 }
@@ -46,6 +50,8 @@ impl DrsErrorType {
             Self::QuotaExceeded => "QuotaExceeded",
             Self::InvalidRequest => "InvalidRequest",
             Self::DeviceNotFound => "DeviceNotFound",
+            Self::TenantNotFound => "TenantNotFound",
+            Self::NotAcceptable => "NotAcceptable",
             Self::DirectoryError => "DirectoryError",
         }
     }
@@ -56,7 +62,8 @@ impl DrsErrorType {
             Self::AuthenticationError => 401,
             Self::AuthorizationError | Self::QuotaExceeded => 403,
             Self::InvalidRequest => 400,
-            Self::DeviceNotFound => 404,
+            Self::DeviceNotFound | Self::TenantNotFound => 404,
+            Self::NotAcceptable => 406,
             Self::DirectoryError => 500,
         }
     }
@@ -147,6 +154,26 @@ impl DrsError {
         )
     }
 
+    /// 404 `TenantNotFound`: `name` (as the client sent it) is neither a verified domain
+    /// nor a tenant id here.
+    pub fn tenant_not_found(name: &str) -> Self {
+        let shown: String = name.chars().filter(|c| !c.is_control()).take(256).collect();
+        Self::new(
+            DrsErrorType::TenantNotFound,
+            format!(
+                "No organization with the domain or tenant id '{shown}' is registered here. Check the domain of your work account."
+            ),
+        )
+    }
+
+    /// 406 `NotAcceptable`: discovery answers only `application/json` or XML.
+    pub fn not_acceptable() -> Self {
+        Self::new(
+            DrsErrorType::NotAcceptable,
+            "The discovery document is available as application/json or application/xml only.",
+        )
+    }
+
     /// 500 `DirectoryError`, with a fixed message (details go to the log, not the client).
     pub fn directory_error() -> Self {
         Self::new(
@@ -229,6 +256,13 @@ mod tests {
         assert_eq!(DrsError::invalid_request("x").http_status(), 400);
         assert_eq!(DrsError::bad_request("x").http_status(), 400);
         assert_eq!(DrsError::device_not_found().http_status(), 404);
+        assert_eq!(DrsError::tenant_not_found("x.test").http_status(), 404);
+        assert!(
+            DrsError::tenant_not_found("x.test")
+                .message
+                .contains("'x.test'")
+        );
+        assert_eq!(DrsError::not_acceptable().http_status(), 406);
         assert_eq!(DrsError::directory_error().http_status(), 500);
         assert!(DrsError::quota_exceeded(50).message.contains("50"));
     }

@@ -17,9 +17,12 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::authority::state::AuthorityState;
 use crate::config::Config;
+use crate::drs::DrsState;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::middleware::{limits, normalize, observe};
+use crate::nonce::NonceService;
+use crate::tls::ClientCas;
 
 /// What every handler can reach. Cheap to clone (all shared).
 #[derive(Debug, Clone)]
@@ -29,6 +32,13 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The authority's signing keys, lifetimes and token metrics.
     pub authority: Arc<AuthorityState>,
+    /// The DRS's device CAs and metrics.
+    pub drs: Arc<DrsState>,
+    /// Stateless signed nonces (DRS nonce service, PRT `srv_challenge`).
+    pub nonces: Arc<NonceService>,
+    /// The TLS client-certificate trust, when served over TLS ([`AppState::with_client_cas`]):
+    /// the DRS adds each tenant's device CA. `None` for routers driven without sockets.
+    pub client_cas: Option<ClientCas>,
 }
 
 impl AppState {
@@ -36,12 +46,24 @@ impl AppState {
     /// (store, background jobs) in the same registry before serving.
     pub fn new(directory: Directory, config: Arc<Config>, metrics: Arc<Metrics>) -> Self {
         let authority = Arc::new(AuthorityState::new(&config.authority, &metrics));
+        let drs = Arc::new(DrsState::new(&metrics));
+        let nonces = Arc::new(NonceService::new(directory.clone()));
         Self {
             directory,
             config,
             metrics,
             authority,
+            drs,
+            nonces,
+            client_cas: None,
         }
+    }
+
+    /// Lets the DRS trust device CAs for TLS client certificates (`TlsMaterial::client_cas`).
+    /// Then call [`crate::drs::load_device_cas`] once before serving.
+    pub fn with_client_cas(mut self, client_cas: ClientCas) -> Self {
+        self.client_cas = Some(client_cas);
+        self
     }
 }
 
@@ -65,6 +87,8 @@ fn routes() -> Router<AppState> {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .merge(crate::authority::routes())
+        .merge(crate::drs::routes())
+        .merge(crate::graph::routes())
         .fallback(not_found)
 }
 

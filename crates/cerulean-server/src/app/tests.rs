@@ -15,8 +15,8 @@ use cerulean_directory::authority::{
 use cerulean_directory::{
     Application, AuditEvent, AuditQuery, ClientId, Device, DeviceId, DeviceObjectId, DevicePage,
     DeviceQuery, DeviceRegistration, DeviceRegistrationPolicy, DeviceStore, Domain, Group, GroupId,
-    HelloKey, Member, RegistrationOutcome, Store, StoreError, StoreResult, SystemClock, Tenant,
-    TenantId, User, UserId,
+    HelloKey, Member, RegistrationOutcome, ServerSecret, Store, StoreError, StoreResult,
+    SystemClock, Tenant, TenantDeviceCa, TenantId, User, UserId,
 };
 use http::{Request, StatusCode};
 use time::OffsetDateTime;
@@ -559,6 +559,29 @@ impl DeviceStore for StubStore {
         _: &DeviceRegistrationPolicy,
         _: &AuditEvent,
     ) -> StoreResult<()> {
+        Err(down())
+    }
+    async fn insert_device_ca(
+        &self,
+        _: &TenantDeviceCa,
+        _: &AuditEvent,
+    ) -> StoreResult<TenantDeviceCa> {
+        Err(down())
+    }
+    async fn device_ca(&self, _: TenantId) -> StoreResult<Option<TenantDeviceCa>> {
+        Err(down())
+    }
+    async fn device_cas(&self) -> StoreResult<Vec<TenantDeviceCa>> {
+        Err(down())
+    }
+    async fn insert_server_secret(
+        &self,
+        _: &ServerSecret,
+        _: &AuditEvent,
+    ) -> StoreResult<ServerSecret> {
+        Err(down())
+    }
+    async fn server_secret(&self, _: &str) -> StoreResult<Option<ServerSecret>> {
         Err(down())
     }
 }

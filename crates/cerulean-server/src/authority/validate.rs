@@ -6,10 +6,10 @@
 //! `iss` is `{base}/{tid}/` or `{base}/{tid}/v2.0` for a base this deployment answers for;
 //! `aud` is one the caller accepts; `exp`/`nbf` within five minutes of skew; the tenant
 //! still exists; for user tokens the user still exists and is enabled; and, for tokens
-//! bound to a device, the device hook.
+//! bound to a device (`deviceid`), that the device is registered and enabled.
 
 use cerulean_crypto::UnverifiedJws;
-use cerulean_directory::{Tenant, TenantId, User, UserId};
+use cerulean_directory::{DeviceId, Tenant, TenantId, User, UserId};
 use cerulean_proto::claims::AccessTokenClaims;
 use uuid::Uuid;
 
@@ -171,14 +171,25 @@ pub async fn validate_access_token(
     })
 }
 
-/// Hook for the DRS: refuse tokens bound to a device that is unknown, disabled or
-/// deleted. Devices do not exist in the directory yet, so every device passes.
-async fn check_device(
-    _state: &AppState,
-    _tenant: &Tenant,
-    _device: Uuid,
-) -> Result<(), TokenError> {
-    Ok(())
+/// A token bound to a device (`deviceid`) is good only while that device is registered
+/// in the token's tenant and enabled: deleting or disabling a device revokes its tokens
+/// at once (one indexed read per such token).
+async fn check_device(state: &AppState, tenant: &Tenant, device: Uuid) -> Result<(), TokenError> {
+    match state
+        .directory
+        .device_by_device_id(tenant.id, DeviceId(device))
+        .await
+    {
+        Ok(Some(d)) if d.enabled => Ok(()),
+        Ok(Some(_)) => Err(TokenError::DeviceRejected("the device is disabled".into())),
+        Ok(None) => Err(TokenError::DeviceRejected(
+            "the device is not registered (it may have been deleted)".into(),
+        )),
+        Err(e) => {
+            tracing::error!("token validation device lookup: {e}");
+            Err(TokenError::Unavailable)
+        }
+    }
 }
 
 /// Whether `iss` is `{base}/{tid}/` or `{base}/{tid}/v2.0` for a base this deployment

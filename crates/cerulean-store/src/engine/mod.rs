@@ -14,6 +14,7 @@ pub(crate) mod audit;
 pub(crate) mod authority;
 pub(crate) mod devices;
 pub(crate) mod groups;
+pub(crate) mod secrets;
 pub(crate) mod tenants;
 pub(crate) mod users;
 

@@ -98,6 +98,9 @@ macro_rules! conformance_tests {
             hello_keys_round_trip_and_go_with_their_device,
             concurrent_registrations_never_exceed_the_quota,
             concurrent_identical_registrations_make_one_device,
+            device_ca_is_created_once,
+            concurrent_device_ca_creations_converge,
+            server_secrets_are_created_once,
         );
     };
     (@each $fixture:path; $($name:ident),* $(,)?) => {

@@ -74,6 +74,7 @@ async fn serve(ready_file: &Path, plain_http: bool, ignore_stdin: bool) -> anyho
         plain_http,
         fixtures: true,
         database_url: None,
+        data_dir: None,
     })
     .await
     .context("starting the test server")?;
@@ -86,6 +87,7 @@ async fn serve(ready_file: &Path, plain_http: bool, ignore_stdin: bool) -> anyho
         .context("the test server was started without fixtures")?;
 
     let (client_id, client_secret) = confidential_app(&server, &fixtures).await?;
+    let device_ca_path = write_device_ca(&server, &fixtures, ready_file).await?;
 
     let mut ready = json!({
         "https_url": server.base_url(),
@@ -95,6 +97,7 @@ async fn serve(ready_file: &Path, plain_http: bool, ignore_stdin: bool) -> anyho
         "ca_path": server.ca_path.display().to_string(),
         "tenant_id": fixtures.tenant.id.to_string(),
         "tenant_domain": fixtures.tenant.initial_domain,
+        "device_ca_path": device_ca_path.display().to_string(),
         "public_client_id": AZURE_CLI_CLIENT_ID,
         "users": {
             "admin": user_entry(&fixtures.admin),
@@ -126,6 +129,31 @@ async fn serve(ready_file: &Path, plain_http: bool, ignore_stdin: bool) -> anyho
     server.stop().await;
     let _ = std::fs::remove_file(ready_file);
     Ok(())
+}
+
+/// Creates the fixture tenant's device CA now (as its first join would) and writes its
+/// certificate next to the ready file, so clients can check device certificates against
+/// it (`openssl verify -CAfile`).
+async fn write_device_ca(
+    server: &TestServer,
+    fixtures: &Fixtures,
+    ready_file: &Path,
+) -> anyhow::Result<PathBuf> {
+    let state = &server.state;
+    let ca = state
+        .drs
+        .cas
+        .get(
+            &state.directory,
+            state.client_cas.as_ref(),
+            fixtures.tenant.id,
+        )
+        .await
+        .context("creating the fixture tenant's device CA")?;
+    let path = ready_file.with_file_name("device-ca.pem");
+    write_atomically(&path, ca.cert_pem().as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
 }
 
 fn user_entry(user: &User) -> Value {

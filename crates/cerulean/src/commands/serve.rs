@@ -32,10 +32,17 @@ pub async fn start(config: Config, directory: Directory) -> anyhow::Result<Runni
     let ca_path = tls.ca_pem_path.clone();
     let generated_tls = tls.generated;
     let config = Arc::new(config);
-    let state = AppState::new(directory, config.clone(), Arc::new(Metrics::new()));
-    let bound = Server::bind(&config, tls, app(state))
+    let state = AppState::new(directory, config.clone(), Arc::new(Metrics::new()))
+        .with_client_cas(tls.client_cas.clone());
+    // Devices authenticate by certificate right after a restart, and (refreshed every
+    // minute) also when another node created their tenant's CA.
+    cerulean_server::drs::load_device_cas(&state)
+        .await
+        .context("cannot load the tenants' device CAs")?;
+    let bound = Server::bind(&config, tls, app(state.clone()))
         .await
         .context("cannot start the server")?;
+    cerulean_server::drs::spawn_device_ca_refresh(state, cerulean_server::drs::DEVICE_CA_REFRESH);
     Ok(Running {
         bound,
         ca_path,

@@ -1,4 +1,4 @@
-//! Devices, Windows Hello keys and device registration policies
+//! Devices, Windows Hello keys, device registration policies and the tenants' device CAs
 //! (`cerulean_directory::DeviceStore`), written once for both backends like the rest of
 //! the engine.
 //!
@@ -8,6 +8,7 @@
 //! for a retried request, counts the owner's devices and inserts — so concurrent
 //! registrations by one user on any number of nodes apply one after another.
 
+pub(crate) mod ca;
 pub(crate) mod hello;
 pub(crate) mod policy;
 pub(crate) mod query;
@@ -328,6 +329,37 @@ macro_rules! impl_device_store {
                     self, tenant, policy, audit,
                 )
                 .await
+            }
+            async fn insert_device_ca(
+                &self,
+                ca: &cerulean_directory::TenantDeviceCa,
+                audit: &cerulean_directory::AuditEvent,
+            ) -> cerulean_directory::StoreResult<cerulean_directory::TenantDeviceCa> {
+                $crate::engine::devices::ca::insert_device_ca(self, ca, audit).await
+            }
+            async fn device_ca(
+                &self,
+                tenant: cerulean_directory::TenantId,
+            ) -> cerulean_directory::StoreResult<Option<cerulean_directory::TenantDeviceCa>> {
+                $crate::engine::devices::ca::device_ca(self, tenant).await
+            }
+            async fn device_cas(
+                &self,
+            ) -> cerulean_directory::StoreResult<Vec<cerulean_directory::TenantDeviceCa>> {
+                $crate::engine::devices::ca::device_cas(self).await
+            }
+            async fn insert_server_secret(
+                &self,
+                secret: &cerulean_directory::ServerSecret,
+                audit: &cerulean_directory::AuditEvent,
+            ) -> cerulean_directory::StoreResult<cerulean_directory::ServerSecret> {
+                $crate::engine::secrets::insert_server_secret(self, secret, audit).await
+            }
+            async fn server_secret(
+                &self,
+                name: &str,
+            ) -> cerulean_directory::StoreResult<Option<cerulean_directory::ServerSecret>> {
+                $crate::engine::secrets::server_secret(self, name).await
             }
         }
     };

@@ -2,12 +2,14 @@
 //! including the registration races: the quota holds and an identical request never makes
 //! a second device, however many registrations run at once.
 
+mod ca;
 mod crud;
 mod hello;
 mod policy;
 mod query;
 mod races;
 
+pub use ca::*;
 pub use crud::*;
 pub use hello::*;
 pub use policy::*;

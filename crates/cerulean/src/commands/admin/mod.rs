@@ -2,6 +2,8 @@
 
 mod apps;
 mod audit;
+mod device_policy;
+mod devices;
 mod domains;
 mod groups;
 mod tenants;
@@ -11,6 +13,9 @@ use cerulean_directory::{ActionContext, Actor, Directory, Tenant};
 
 use crate::cli::{AdminCommand, GlobalArgs};
 use crate::context;
+
+pub use device_policy::DevicePolicyCommand;
+pub use devices::DeviceCommand;
 
 pub async fn run(global: &GlobalArgs, command: AdminCommand) -> anyhow::Result<()> {
     let config = context::load_config(global, None)?;
@@ -25,6 +30,8 @@ pub async fn run(global: &GlobalArgs, command: AdminCommand) -> anyhow::Result<(
         AdminCommand::Group(cmd) => groups::run(&directory, &ctx, json, cmd).await,
         AdminCommand::App(cmd) => apps::run(&directory, &ctx, json, cmd).await,
         AdminCommand::Audit(cmd) => audit::run(&directory, json, cmd).await,
+        AdminCommand::Device(cmd) => devices::run(&directory, &ctx, json, cmd).await,
+        AdminCommand::DevicePolicy(cmd) => device_policy::run(&directory, &ctx, json, cmd).await,
     }
 }
 

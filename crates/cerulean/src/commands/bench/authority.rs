@@ -1,22 +1,19 @@
 //! `cerulean bench authority`: token-endpoint throughput over TLS with keep-alive,
 //! against a real `cerulean serve` child process, next to the crypto ceilings.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use cerulean_crypto::SecretString;
-use cerulean_directory::{ActionContext, Actor, NewApplication, NewUser};
+use cerulean_directory::{ActionContext, Actor, NewApplication};
 use serde_json::Value;
 use tokio::sync::Mutex;
 
 use super::baseline;
 use super::load::{self, LoadResult};
+use super::seed::{self, PASSWORD};
 use super::server_process::{ServerProcess, megabytes};
-use crate::context;
 
-const PASSWORD: &str = "Bench-password-2026";
 /// A seeded first-party public client (the Azure CLI), as real clients send.
 const PUBLIC_CLIENT: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
@@ -46,13 +43,8 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     config.database.url = options.database_url.clone();
     let params = config.password_params();
     // A fresh domain per run, so a shared database can be benchmarked repeatedly.
-    let domain = format!(
-        "bench-{}.test",
-        &cerulean_crypto::random_token(6)?
-            .to_lowercase()
-            .replace(['-', '_'], "x")
-    );
-    let secret = seed(&config, options.users, &domain).await?;
+    let domain = seed::fresh_domain()?;
+    let secret = seed_tenant(&config, options.users, &domain).await?;
     println!(
         "backend: {}",
         if options.database_url.is_some() {
@@ -72,7 +64,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     let server = ServerProcess::start(scratch.path(), options.database_url.as_deref())?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     println!("server idle RSS: {}", megabytes(server.rss_bytes()));
-    let client = http_client(&scratch.path().join("tls").join("ca.pem"))?;
+    let client = seed::http_client(&scratch.path().join("tls").join("ca.pem"))?;
     let base = format!(
         "https://localhost:{}/{domain}/oauth2/v2.0/token",
         server.port
@@ -213,28 +205,13 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
 
 /// Creates the benchmark tenant, its users and a confidential client; returns the
 /// client's id and secret.
-async fn seed(
+async fn seed_tenant(
     config: &cerulean_server::Config,
     users: usize,
     domain: &str,
 ) -> anyhow::Result<(String, String)> {
-    let directory = context::open_directory(config).await?;
+    let (directory, tenant) = seed::tenant_with_users(config, users, domain).await?;
     let ctx = ActionContext::new(Actor::System);
-    let tenant = directory.create_tenant(&ctx, "Bench", domain).await?;
-    for i in 0..users {
-        directory
-            .create_user(
-                &ctx,
-                NewUser {
-                    upn: format!("user{i}@{domain}"),
-                    display_name: format!("Bench User {i}"),
-                    password: Some(SecretString::new(PASSWORD.to_string())),
-                    roles: BTreeSet::new(),
-                    enabled: true,
-                },
-            )
-            .await?;
-    }
     let app = directory
         .create_application(
             &ctx,
@@ -254,19 +231,6 @@ async fn seed(
         app.client_id.to_string(),
         secret.plaintext.expose().to_string(),
     ))
-}
-
-fn http_client(ca_path: &std::path::Path) -> anyhow::Result<reqwest::Client> {
-    let pem = std::fs::read(ca_path)
-        .with_context(|| format!("cannot read the server's CA at {}", ca_path.display()))?;
-    let ca = reqwest::Certificate::from_pem(&pem)?;
-    Ok(reqwest::Client::builder()
-        .use_rustls_tls()
-        .tls_built_in_root_certs(false)
-        .add_root_certificate(ca)
-        .pool_max_idle_per_host(256)
-        .http1_only()
-        .build()?)
 }
 
 /// POSTs a token request; a non-200 answer is an error carrying the OAuth error code.

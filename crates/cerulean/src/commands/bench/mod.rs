@@ -2,7 +2,9 @@
 
 mod authority;
 mod baseline;
+mod drs;
 mod load;
+mod seed;
 mod server_process;
 
 use anyhow::Context as _;
@@ -39,6 +41,17 @@ pub async fn run(global: &GlobalArgs, command: BenchCommand) -> anyhow::Result<(
                 seconds,
                 concurrency,
                 users,
+                database_url: global.database_url.clone(),
+            })
+            .await?;
+        }
+        BenchCommand::Drs {
+            seconds,
+            concurrency,
+        } => {
+            drs::run(drs::Options {
+                seconds,
+                concurrency,
                 database_url: global.database_url.clone(),
             })
             .await?;

@@ -1,0 +1,233 @@
+//! Stateless nonces every node can issue and verify: the DRS nonce service
+//! (PROTOCOLS.md §3.3) now, the PRT `srv_challenge` (§5.1) later.
+//!
+//! ```text
+//! nonce = base64url( version (1) ‖ issued-at (8, big-endian unix seconds) ‖ random (16)
+//!                    ‖ HMAC-SHA256(key, version ‖ issued-at ‖ random) (32) )
+//! ```
+//!
+//! The key (32 random bytes) is the server secret [`SECRET_NAME`], created by the first
+//! node that needs it (insert-if-absent) and read by every other, so a nonce issued by one
+//! node verifies on all. A nonce is good for [`NONCE_LIFETIME`] after it was issued (a
+//! minute of clock difference between nodes is tolerated the other way). Nothing is
+//! stored per nonce: within its lifetime a nonce can be presented more than once, which
+//! the protocols using it tolerate (they sign it into a request that has its own
+//! freshness checks); a replay guard would need a shared store write per use.
+
+use cerulean_crypto::b64::{b64url_decode, b64url_encode};
+use cerulean_crypto::{SecretBytes, hmac_sha256, random_bytes, verify_hmac_sha256};
+use cerulean_directory::{ActionContext, Actor, Directory, ServerSecret, StoreError};
+use serde_json::json;
+use time::{Duration, OffsetDateTime};
+use tokio::sync::OnceCell;
+
+/// How long a nonce is accepted after it was issued.
+pub const NONCE_LIFETIME: Duration = Duration::minutes(5);
+/// How far in the future a nonce's issue time may be (clock difference between nodes).
+const FUTURE_SKEW: Duration = Duration::minutes(1);
+/// The server secret holding the HMAC key.
+pub const SECRET_NAME: &str = "nonce.hmac-sha256.v1";
+const KEY_LEN: usize = 32;
+const VERSION: u8 = 1;
+const RANDOM_LEN: usize = 16;
+const SIGNED_LEN: usize = 1 + 8 + RANDOM_LEN;
+const NONCE_LEN: usize = SIGNED_LEN + 32;
+/// Longest text [`NonceKey::verify`] looks at (the base64url of [`NONCE_LEN`] bytes is 76).
+const MAX_TEXT_LEN: usize = 128;
+
+/// Why a nonce was refused (or could not be made).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NonceError {
+    #[error("the nonce is malformed")]
+    Malformed,
+    #[error("the nonce was not issued by this server")]
+    BadSignature,
+    #[error("the nonce has expired; request a new one")]
+    Expired,
+    #[error("the nonce is not valid yet")]
+    NotYetValid,
+    #[error("nonces are temporarily unavailable")]
+    Unavailable,
+}
+
+/// The HMAC key, with the pure issue/verify logic (unit-testable without a store).
+pub struct NonceKey(SecretBytes);
+
+impl std::fmt::Debug for NonceKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NonceKey(***)")
+    }
+}
+
+impl NonceKey {
+    /// A key from 32 bytes; `None` for any other length.
+    pub fn new(bytes: &[u8]) -> Option<Self> {
+        (bytes.len() == KEY_LEN).then(|| Self(SecretBytes::new(bytes.to_vec())))
+    }
+
+    /// A nonce issued at `now` with the given random part.
+    pub fn issue_at(&self, now: OffsetDateTime, random: [u8; RANDOM_LEN]) -> String {
+        let mut bytes = Vec::with_capacity(NONCE_LEN);
+        bytes.push(VERSION);
+        bytes.extend_from_slice(&now.unix_timestamp().to_be_bytes());
+        bytes.extend_from_slice(&random);
+        let tag = hmac_sha256(self.0.expose(), &bytes);
+        bytes.extend_from_slice(&tag);
+        b64url_encode(&bytes)
+    }
+
+    /// Checks the format, the tag (in constant time) and then the age at `now`.
+    pub fn verify(&self, nonce: &str, now: OffsetDateTime) -> Result<(), NonceError> {
+        if nonce.len() > MAX_TEXT_LEN {
+            return Err(NonceError::Malformed);
+        }
+        let bytes = b64url_decode(nonce.trim()).map_err(|_| NonceError::Malformed)?;
+        if bytes.len() != NONCE_LEN || bytes[0] != VERSION {
+            return Err(NonceError::Malformed);
+        }
+        let (signed, tag) = bytes.split_at(SIGNED_LEN);
+        if !verify_hmac_sha256(self.0.expose(), signed, tag) {
+            return Err(NonceError::BadSignature);
+        }
+        let mut secs = [0u8; 8];
+        secs.copy_from_slice(&signed[1..9]);
+        let issued = i64::from_be_bytes(secs);
+        let now = now.unix_timestamp();
+        if issued > now.saturating_add(FUTURE_SKEW.whole_seconds()) {
+            return Err(NonceError::NotYetValid);
+        }
+        if now.saturating_sub(issued) >= NONCE_LIFETIME.whole_seconds() {
+            return Err(NonceError::Expired);
+        }
+        Ok(())
+    }
+}
+
+/// The nonce service of one node: the key, loaded (or created) on first use.
+#[derive(Debug)]
+pub struct NonceService {
+    directory: Directory,
+    key: OnceCell<NonceKey>,
+}
+
+impl NonceService {
+    pub fn new(directory: Directory) -> Self {
+        Self {
+            directory,
+            key: OnceCell::new(),
+        }
+    }
+
+    /// A fresh nonce, issued now.
+    pub async fn issue(&self) -> Result<String, NonceError> {
+        let key = self.key().await?;
+        let random = random_bytes::<RANDOM_LEN>().map_err(|e| {
+            tracing::error!("nonce randomness: {e}");
+            NonceError::Unavailable
+        })?;
+        Ok(key.issue_at(self.directory.clock().now(), random))
+    }
+
+    /// Whether `nonce` was issued by this deployment and is still good at `now`.
+    pub async fn verify(&self, nonce: &str, now: OffsetDateTime) -> Result<(), NonceError> {
+        self.key().await?.verify(nonce, now)
+    }
+
+    async fn key(&self) -> Result<&NonceKey, NonceError> {
+        self.key
+            .get_or_try_init(|| load_or_create(&self.directory))
+            .await
+            .map_err(|e| {
+                tracing::error!("loading the nonce key: {e}");
+                NonceError::Unavailable
+            })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum KeyLoadError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("randomness: {0}")]
+    Random(#[from] cerulean_crypto::CryptoError),
+    #[error("the stored nonce key has {0} bytes, not {KEY_LEN}")]
+    Length(usize),
+}
+
+async fn load_or_create(directory: &Directory) -> Result<NonceKey, KeyLoadError> {
+    let store = directory.store();
+    let secret = match store.server_secret(SECRET_NAME).await? {
+        Some(secret) => secret,
+        None => {
+            let now = directory.clock().now();
+            let candidate = ServerSecret {
+                name: SECRET_NAME.to_owned(),
+                value: random_bytes::<KEY_LEN>()?.to_vec(),
+                created_at: now,
+            };
+            let audit = ActionContext::new(Actor::System).event(
+                now,
+                None,
+                "server.secret.create",
+                format!("secret:{SECRET_NAME}"),
+                json!({ "purpose": "signs nonces (DRS nonce service, PRT srv_challenge)" }),
+            );
+            store.insert_server_secret(&candidate, &audit).await?
+        }
+    };
+    NonceKey::new(&secret.value).ok_or(KeyLoadError::Length(secret.value.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(byte: u8) -> NonceKey {
+        NonceKey::new(&[byte; KEY_LEN]).unwrap()
+    }
+
+    fn t(secs: i64) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(1_760_000_000 + secs).unwrap()
+    }
+
+    #[test]
+    fn issue_and_verify_within_the_lifetime() {
+        let k = key(7);
+        let nonce = k.issue_at(t(0), [1; RANDOM_LEN]);
+        assert_eq!(nonce.len(), 76);
+        assert!(
+            nonce
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        );
+        assert_eq!(k.verify(&nonce, t(0)), Ok(()));
+        assert_eq!(k.verify(&nonce, t(299)), Ok(()));
+        assert_eq!(k.verify(&nonce, t(300)), Err(NonceError::Expired));
+        assert_eq!(k.verify(&nonce, t(-60)), Ok(()), "a node a minute behind");
+        assert_eq!(k.verify(&nonce, t(-61)), Err(NonceError::NotYetValid));
+        assert_ne!(nonce, k.issue_at(t(0), [2; RANDOM_LEN]));
+    }
+
+    #[test]
+    fn tampering_and_other_keys_are_refused() {
+        let k = key(7);
+        let nonce = k.issue_at(t(0), [1; RANDOM_LEN]);
+        assert_eq!(key(8).verify(&nonce, t(0)), Err(NonceError::BadSignature));
+        let mut bytes = b64url_decode(&nonce).unwrap();
+        // Move the issue time forward by a day: the tag no longer matches.
+        bytes[8] ^= 0x01;
+        let forged = b64url_encode(&bytes);
+        assert_eq!(k.verify(&forged, t(0)), Err(NonceError::BadSignature));
+        for bad in ["", "AAAA", "!!!", &"A".repeat(500), &nonce[..70]] {
+            assert_eq!(k.verify(bad, t(0)), Err(NonceError::Malformed), "{bad}");
+        }
+        let mut other_version = b64url_decode(&nonce).unwrap();
+        other_version[0] = 2;
+        assert_eq!(
+            k.verify(&b64url_encode(&other_version), t(0)),
+            Err(NonceError::Malformed)
+        );
+        assert!(NonceKey::new(&[0; 16]).is_none());
+        assert_eq!(format!("{k:?}"), "NonceKey(***)");
+    }
+}

@@ -1,0 +1,172 @@
+"""roadtx 1.22.1 device join, register and delete against Cerulean's DRS (INTEROP.md §4.3,
+§4.4 item 2 and the delete item), through the CONNECT proxy under the real host name
+`enterpriseregistration.windows.net`.
+
+roadtx exits 0 even when the DRS refuses a request (it prints the error and returns), so
+every test checks what roadtx printed, the files it wrote, the certificate itself (with the
+real `openssl` CLI) and the directory as the Graph API shows it to an administrator.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+from cryptography import x509
+from cryptography.x509.oid import ObjectIdentifier
+
+import rig
+from test_roadtx import explain, run
+
+GUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+OID_DEVICE_ID = "1.2.840.113556.1.5.284.2"
+OID_USER_ID = "1.2.840.113556.1.5.284.3"
+OID_TENANT_ID = "1.2.840.113556.1.5.284.5"
+OID_JOIN_TYPE = "1.2.840.113556.1.5.284.7"
+
+
+@pytest.fixture
+def cwd(tmp_path) -> Path:
+    return tmp_path
+
+
+def drs_token(r: dict, cwd: Path, user: str = "alice") -> None:
+    u = r["users"][user]
+    proc = run(r, cwd, "gettokens", "-u", u["upn"], "-p", u["password"], "-r", "drs")
+    assert proc.returncode == 0, explain(proc)
+
+
+def device_id_printed(proc: subprocess.CompletedProcess) -> str:
+    ids = re.findall(rf"Device ID: ({GUID})", proc.stdout)
+    # The certificate has exactly one subject RDN (INTEROP §3.6), so roadtx prints one id.
+    assert len(ids) == 1, explain(proc)
+    return ids[0]
+
+
+def openssl(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["openssl", *args], capture_output=True, text=True, timeout=30)
+
+
+def admin_session(r: dict) -> requests.Session:
+    """A session carrying an administrator's Graph token, obtained with ROPC directly."""
+    route = rig.direct_route(r)
+    admin = r["users"]["admin"]
+    res = route.session().post(
+        f"{route.base}/{r['tenant_id']}/oauth2/token",
+        data={"grant_type": "password", "client_id": rig.AZURE_CLI, "resource": rig.GRAPH,
+              "username": admin["upn"], "password": admin["password"]},
+        timeout=30)
+    assert res.status_code == 200, res.text
+    s = route.session()
+    s.headers["Authorization"] = f"Bearer {res.json()['access_token']}"
+    return s
+
+
+def graph_device(r: dict, device_id: str) -> dict | None:
+    route = rig.direct_route(r)
+    res = admin_session(r).get(f"{route.base}/v1.0/devices",
+                               params={"$filter": f"deviceId eq '{device_id}'"}, timeout=30)
+    assert res.status_code == 200, res.text
+    found = res.json()["value"]
+    assert len(found) <= 1, found
+    return found[0] if found else None
+
+
+def ms_ext(cert, oid: str) -> bytes:
+    """The value of a private 1.2.840.113556.1.5.284.x extension: extnValue wraps an OCTET
+    STRING (short or long-form length) holding the value."""
+    raw = cert.extensions.get_extension_for_oid(ObjectIdentifier(oid)).value.value
+    assert raw[0] == 0x04, raw.hex()
+    return raw[3:] if raw[1] == 0x81 else raw[2:]
+
+
+def assert_certificate(r: dict, path: Path, device_id: str, user: str, joined: bool) -> None:
+    text = openssl("x509", "-in", str(path), "-noout", "-text", "-nameopt", "RFC2253")
+    assert text.returncode == 0, text.stderr
+    out = text.stdout
+    assert re.search(rf"Subject: CN\s*=\s*{device_id}\s*$", out, re.M), out
+    assert "MS-Organization-Access" in out, "issuer is Entra's MS-Organization-Access name"
+    assert "TLS Web Client Authentication" in out, out
+    # Issued by the tenant's device CA, which the test server writes out for this check.
+    verify = openssl("verify", "-CAfile", r["device_ca_path"], "-purpose", "sslclient", str(path))
+    assert verify.returncode == 0 and ": OK" in verify.stdout, verify.stdout + verify.stderr
+
+    cert = x509.load_pem_x509_certificate(path.read_bytes())
+    # GUIDs in Microsoft byte order (PROTOCOLS §4.6).
+    assert ms_ext(cert, OID_DEVICE_ID) == uuid.UUID(device_id).bytes_le
+    assert ms_ext(cert, OID_USER_ID) == uuid.UUID(r["users"][user]["object_id"]).bytes_le
+    assert ms_ext(cert, OID_TENANT_ID) == uuid.UUID(r["tenant_id"]).bytes_le
+    assert ms_ext(cert, OID_JOIN_TYPE) == (b"1" if joined else b"0")
+
+
+def test_join_issues_a_certificate_from_the_tenant_ca(r, cwd):
+    drs_token(r, cwd)
+    proc = run(r, cwd, "device", "-a", "join", "-n", "interop-join", "-d", r["tenant_domain"])
+    assert proc.returncode == 0, explain(proc)
+    device_id = device_id_printed(proc)
+    cert, key = cwd / "interop-join.pem", cwd / "interop-join.key"
+    assert cert.exists() and key.exists(), explain(proc)
+    assert_certificate(r, cert, device_id, "alice", joined=True)
+
+    device = graph_device(r, device_id)
+    assert device is not None, f"device {device_id} not in the directory"
+    assert device["trustType"] == "AzureAd"
+    assert device["displayName"] == "interop-join"
+    assert device["operatingSystem"] == "Windows"
+    assert device["operatingSystemVersion"] == "10.0.19041.928"
+    assert device["accountEnabled"] is True
+
+
+def test_register_is_a_workplace_device(r, cwd):
+    drs_token(r, cwd, "bob")
+    proc = run(r, cwd, "device", "-a", "register", "-n", "interop-register")
+    assert proc.returncode == 0, explain(proc)
+    device_id = device_id_printed(proc)
+    assert_certificate(r, cwd / "interop-register.pem", device_id, "bob", joined=False)
+    device = graph_device(r, device_id)
+    assert device is not None
+    assert device["trustType"] == "Workplace"
+
+
+def test_delete_with_the_device_certificate(r, cwd):
+    drs_token(r, cwd)
+    proc = run(r, cwd, "device", "-a", "join", "-n", "interop-leave", "-d", r["tenant_domain"])
+    assert proc.returncode == 0, explain(proc)
+    device_id = device_id_printed(proc)
+    assert graph_device(r, device_id) is not None
+
+    # `device -a delete` is a bare requests.delete with the client certificate: only
+    # HTTPS_PROXY and REQUESTS_CA_BUNDLE route it (INTEROP §4.5), both set by `run`.
+    proc = run(r, cwd, "device", "-a", "delete", "-c", "interop-leave.pem", "-k", "interop-leave.key")
+    assert proc.returncode == 0, explain(proc)
+    assert "Device was deleted" in proc.stdout, explain(proc)
+    assert graph_device(r, device_id) is None
+
+    # The certificate of a deleted device authenticates nothing any more.
+    proc = run(r, cwd, "device", "-a", "delete", "-c", "interop-leave.pem", "-k", "interop-leave.key")
+    assert "Error deleting device" in proc.stdout, explain(proc)
+
+
+def test_a_disabled_device_cannot_delete_itself(r, cwd):
+    """Revocation: once an administrator disables the device (Graph PATCH), its
+    certificate no longer authenticates it to the DRS; the device stays, disabled."""
+    drs_token(r, cwd)
+    proc = run(r, cwd, "device", "-a", "join", "-n", "interop-disabled", "-d", r["tenant_domain"])
+    assert proc.returncode == 0, explain(proc)
+    device_id = device_id_printed(proc)
+    device = graph_device(r, device_id)
+    assert device is not None
+    route = rig.direct_route(r)
+    res = admin_session(r).patch(f"{route.base}/v1.0/devices/{device['id']}",
+                                 json={"accountEnabled": False}, timeout=30)
+    assert res.status_code == 204, res.text
+
+    proc = run(r, cwd, "device", "-a", "delete", "-c", "interop-disabled.pem", "-k", "interop-disabled.key")
+    assert "Error deleting device" in proc.stdout, explain(proc)
+    assert "ErrorType" in proc.stdout, "the refusal is in the DRS error format"
+    device = graph_device(r, device_id)
+    assert device is not None and device["accountEnabled"] is False
