@@ -17,7 +17,8 @@
 //! [`serve`] (listeners, connections), [`app`] (router, state, probes),
 //! [`middleware`] (correlation id, metrics, limits, path normalisation),
 //! [`public_url`] (absolute URLs for clients), [`error`] (JSON errors), [`metrics`],
-//! [`nonce`] (stateless signed nonces); services: [`authority`], [`drs`].
+//! [`nonce`] (stateless signed nonces); services: [`authority`], [`drs`], [`graph`]
+//! (devices and the device registration policy).
 
 pub mod app;
 pub mod authority;

@@ -88,6 +88,10 @@ impl PostgresStore {
         let _ = probe.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
+            // No ping per checkout (sqlx's default), which costs a round trip before
+            // every query. A connection the server dropped fails its next query instead
+            // (answered as "temporarily unavailable") and is discarded by the pool.
+            .test_before_acquire(false)
             .acquire_timeout(CONNECT_TIMEOUT)
             .connect_with(options)
             .await

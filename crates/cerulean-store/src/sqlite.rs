@@ -81,6 +81,9 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
         let writer = SqlitePoolOptions::new()
+            // No ping per checkout (sqlx's default): a local file does not go stale, and
+            // the ping is one more round trip to the connection's thread per query.
+            .test_before_acquire(false)
             .max_connections(1)
             .min_connections(1)
             .idle_timeout(None)
@@ -89,6 +92,9 @@ impl SqliteStore {
             .await
             .map_err(|e| target.map(e, database_error))?;
         let reader = SqlitePoolOptions::new()
+            // No ping per checkout (sqlx's default): a local file does not go stale, and
+            // the ping is one more round trip to the connection's thread per query.
+            .test_before_acquire(false)
             .max_connections(READERS)
             .connect_with(options)
             .await
@@ -115,6 +121,9 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
         let pool = SqlitePoolOptions::new()
+            // No ping per checkout (sqlx's default): a local file does not go stale, and
+            // the ping is one more round trip to the connection's thread per query.
+            .test_before_acquire(false)
             .max_connections(1)
             .min_connections(1)
             .idle_timeout(None)

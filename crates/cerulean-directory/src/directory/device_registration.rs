@@ -120,6 +120,25 @@ impl Directory {
         &self,
         ctx: &ActionContext,
         request: RegisterDevice,
+        issue_certificate: F,
+    ) -> Refusable<RegisteredDevice>
+    where
+        F: FnMut(&CertificateToIssue<'_>) -> DirectoryResult<Vec<u8>>,
+    {
+        self.register_device_as(ctx, request, None, issue_certificate)
+            .await
+    }
+
+    /// [`Directory::register_device`] for a caller that has just read the user (the DRS,
+    /// validating the bearer token in the same request): `known_user`, if it is
+    /// `request.user`, saves reading it again. The store's write transaction re-checks
+    /// that the owner exists and is enabled, so a user disabled in between is still
+    /// refused.
+    pub async fn register_device_as<F>(
+        &self,
+        ctx: &ActionContext,
+        request: RegisterDevice,
+        known_user: Option<User>,
         mut issue_certificate: F,
     ) -> Refusable<RegisteredDevice>
     where
@@ -129,7 +148,11 @@ impl Directory {
         let tenant = request.tenant;
         let now = self.now_micros();
         let refuse = |refusal| self.refuse_registration(ctx, now, &request, refusal);
-        let Some(user) = self.store.user(tenant, request.user).await? else {
+        let user = match known_user.filter(|u| u.id == request.user && u.tenant_id == tenant) {
+            Some(user) => Some(user),
+            None => self.store.user(tenant, request.user).await?,
+        };
+        let Some(user) = user else {
             return refuse(DeviceRefusal::UserNotFound).await;
         };
         if !user.enabled {

@@ -136,11 +136,21 @@ pub async fn validate_access_token(
         tracing::error!("token validation lookup: {e}");
         TokenError::Unavailable
     };
-    let tenant = store
-        .tenant(tid)
-        .await
-        .map_err(unavailable)?
-        .ok_or(TokenError::UnknownTenant)?;
+    // The tenant may come from the authority's short-lived cache (by its GUID segment),
+    // as the token endpoint reads it; the user, below, is always read fresh.
+    let cache = &state.authority.cache;
+    let tenant = match cache.tenant(&tid.to_string()) {
+        Some(tenant) if tenant.id == tid => tenant,
+        _ => {
+            let tenant = store
+                .tenant(tid)
+                .await
+                .map_err(unavailable)?
+                .ok_or(TokenError::UnknownTenant)?;
+            cache.put_tenant(&tid.to_string(), &tenant);
+            tenant
+        }
+    };
     let app_only = claims.idtyp.as_deref() == Some("app") || claims.upn.is_none();
     let user = if app_only {
         None

@@ -189,7 +189,9 @@ impl Incoming<'_> {
         let outcome = self
             .state
             .directory
-            .register_device(&ctx, registration, |c| issue(&ca, &csr, c, now))
+            .register_device_as(&ctx, registration, Some(caller.user.clone()), |c| {
+                issue(&ca, &csr, c, now)
+            })
             .await;
         let registered = match outcome {
             Ok(Ok(registered)) => registered,
