@@ -6,8 +6,9 @@
 
 use std::sync::OnceLock;
 
+use cerulean_crypto::prt::{SessionJws, decrypt_response, open_session_key_jwe};
 use cerulean_crypto::{
-    DeviceCa, UnverifiedJws, encode_bcrypt_rsa_public_blob, parse_and_verify_csr,
+    DeviceCa, RsaPrivateKey, SecretBytes, UnverifiedJws, encode_bcrypt_rsa_public_blob, parse_and_verify_csr,
     parse_bcrypt_rsa_public_blob, parse_device_certificate, parse_transport_key,
 };
 use cerulean_proto::drs::JoinRequestValidated;
@@ -65,6 +66,44 @@ pub fn jws(data: &[u8]) {
         let _ = (jws.alg(), jws.kid(), jws.typ());
         let _ = jws.x5c_der();
         let _ = jws.unverified_claims();
+    }
+}
+
+/// A fixed RSA key standing in for a device's transport key.
+fn transport_key() -> Option<&'static RsaPrivateKey> {
+    static KEY: OnceLock<Option<RsaPrivateKey>> = OnceLock::new();
+    KEY.get_or_init(|| RsaPrivateKey::generate(2048).ok())
+        .as_ref()
+}
+
+/// The PRT's JWEs: the encrypted token response (`dir`, A256GCM or AES-CBC) and the
+/// `session_key_jwe` (RSA-OAEP). Nothing accepted can have been made without the keys,
+/// except the unauthenticated CBC form, whose plaintext must then still be bytes.
+pub fn prt_jwe(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let session_key = SecretBytes::new((0u8..32).collect());
+    if let Ok(out) = decrypt_response(&session_key, text) {
+        let _ = out.plaintext.len();
+    }
+    if let Some(key) = transport_key() {
+        if let Ok(unwrapped) = open_session_key_jwe(key, text) {
+            assert_eq!(unwrapped.len(), 32);
+        }
+    }
+}
+
+/// Session-key-signed JWS: header checks, then verification under a fixed session key
+/// (a forged input must not verify unless it was signed with that key).
+pub fn hs256_jws(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(jws) = SessionJws::parse(text) {
+        assert!(!jws.ctx().is_empty());
+        let _ = (jws.header(), jws.kdf_version(), jws.unverified_claims());
+        let _ = jws.verify(&SecretBytes::new((0u8..32).collect()));
     }
 }
 

@@ -2,7 +2,8 @@
 //! RS256 JWS, JWKs, the X.509 certificates Cerulean issues for its own TLS, and the
 //! device-registration building blocks: PKCS#10 CSRs ([`csr`]), `BCRYPT_RSAKEY_BLOB`
 //! keys ([`bcrypt_blob`]), the per-tenant device CA and device certificates
-//! ([`device_ca`]) and certificate signature checks ([`x509_verify`]).
+//! ([`device_ca`]) and certificate signature checks ([`x509_verify`]); and the Primary
+//! Refresh Token's session-key cryptography ([`prt`]: the MS KDF, HS256, the JWEs).
 //!
 //! All primitives come from aws-lc-rs (RSA, ECDSA, digests, randomness), `argon2` and
 //! `rcgen`; this crate only shapes them into the forms Entra ID's protocols use, so that
@@ -25,6 +26,7 @@ pub mod mac;
 pub mod password;
 mod pem;
 pub mod pki;
+pub mod prt;
 pub mod random;
 pub mod rsa;
 pub mod secret;

@@ -9,13 +9,16 @@
 //! The key (32 random bytes) is the server secret [`SECRET_NAME`], created by the first
 //! node that needs it (insert-if-absent) and read by every other, so a nonce issued by one
 //! node verifies on all. A nonce is good for [`NONCE_LIFETIME`] after it was issued (a
-//! minute of clock difference between nodes is tolerated the other way). Nothing is
-//! stored per nonce: within its lifetime a nonce can be presented more than once, which
-//! the protocols using it tolerate (they sign it into a request that has its own
-//! freshness checks); a replay guard would need a shared store write per use.
+//! minute of clock difference between nodes is tolerated the other way).
+//!
+//! [`NonceService::verify`] stores nothing: within its lifetime a nonce verifies more than
+//! once (the DRS nonce is signed into a request with its own freshness checks).
+//! [`NonceService::verify_and_consume`] adds the single-use guard the PRT's
+//! `request_nonce` needs: the SHA-256 of the nonce's bytes goes into the shared store's
+//! `used_nonces` (insert-if-absent, so exactly one node wins) until the nonce expires.
 
 use cerulean_crypto::b64::{b64url_decode, b64url_encode};
-use cerulean_crypto::{SecretBytes, hmac_sha256, random_bytes, verify_hmac_sha256};
+use cerulean_crypto::{SecretBytes, hmac_sha256, random_bytes, sha256_hex, verify_hmac_sha256};
 use cerulean_directory::{ActionContext, Actor, Directory, ServerSecret, StoreError};
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
@@ -46,6 +49,8 @@ pub enum NonceError {
     Expired,
     #[error("the nonce is not valid yet")]
     NotYetValid,
+    #[error("the nonce has already been used; request a new one")]
+    Replayed,
     #[error("nonces are temporarily unavailable")]
     Unavailable,
 }
@@ -78,6 +83,11 @@ impl NonceKey {
 
     /// Checks the format, the tag (in constant time) and then the age at `now`.
     pub fn verify(&self, nonce: &str, now: OffsetDateTime) -> Result<(), NonceError> {
+        self.check(nonce, now).map(|_| ())
+    }
+
+    /// [`NonceKey::verify`], returning the nonce's bytes and the instant it expires.
+    fn check(&self, nonce: &str, now: OffsetDateTime) -> Result<Checked, NonceError> {
         if nonce.len() > MAX_TEXT_LEN {
             return Err(NonceError::Malformed);
         }
@@ -99,8 +109,19 @@ impl NonceKey {
         if now.saturating_sub(issued) >= NONCE_LIFETIME.whole_seconds() {
             return Err(NonceError::Expired);
         }
-        Ok(())
+        let expires_at = OffsetDateTime::from_unix_timestamp(
+            issued.saturating_add(NONCE_LIFETIME.whole_seconds()),
+        )
+        .map_err(|_| NonceError::Malformed)?;
+        Ok(Checked { bytes, expires_at })
     }
+}
+
+/// A nonce that verified: its bytes (whose hash is the replay-guard key) and when it
+/// stops verifying (when the guard may forget it).
+struct Checked {
+    bytes: Vec<u8>,
+    expires_at: OffsetDateTime,
 }
 
 /// The nonce service of one node: the key, loaded (or created) on first use.
@@ -131,6 +152,31 @@ impl NonceService {
     /// Whether `nonce` was issued by this deployment and is still good at `now`.
     pub async fn verify(&self, nonce: &str, now: OffsetDateTime) -> Result<(), NonceError> {
         self.key().await?.verify(nonce, now)
+    }
+
+    /// [`NonceService::verify`], then records the nonce as used in the shared store:
+    /// `Replayed` if any node has consumed it before. Only the first caller wins, however
+    /// many nodes race.
+    pub async fn verify_and_consume(
+        &self,
+        nonce: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), NonceError> {
+        let checked = self.key().await?.check(nonce, now)?;
+        let hash = sha256_hex(&checked.bytes);
+        match self
+            .directory
+            .store()
+            .consume_nonce(&hash, checked.expires_at)
+            .await
+        {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(NonceError::Replayed),
+            Err(e) => {
+                tracing::error!("recording a used nonce: {e}");
+                Err(NonceError::Unavailable)
+            }
+        }
     }
 
     async fn key(&self) -> Result<&NonceKey, NonceError> {
@@ -229,5 +275,81 @@ mod tests {
         );
         assert!(NonceKey::new(&[0; 16]).is_none());
         assert_eq!(format!("{k:?}"), "NonceKey(***)");
+    }
+}
+
+#[cfg(test)]
+mod consume_tests {
+    use std::sync::Arc;
+
+    use cerulean_crypto::PasswordParams;
+    use cerulean_directory::{Clock, ManualClock};
+    use cerulean_store::SqliteStore;
+
+    use super::*;
+
+    async fn service() -> (NonceService, Arc<ManualClock>) {
+        let store = Arc::new(SqliteStore::open_in_memory().await.unwrap());
+        let clock = Arc::new(ManualClock::new(OffsetDateTime::now_utc()));
+        let params = PasswordParams {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        };
+        let directory = Directory::new(store, clock.clone(), params).unwrap();
+        (NonceService::new(directory), clock)
+    }
+
+    #[tokio::test]
+    async fn a_nonce_is_consumed_once() {
+        let (service, clock) = service().await;
+        let now = clock.now();
+        let nonce = service.issue().await.unwrap();
+        // Plain verification stores nothing and may repeat.
+        assert_eq!(service.verify(&nonce, now).await, Ok(()));
+        assert_eq!(service.verify(&nonce, now).await, Ok(()));
+        assert_eq!(service.verify_and_consume(&nonce, now).await, Ok(()));
+        assert_eq!(
+            service.verify_and_consume(&nonce, now).await,
+            Err(NonceError::Replayed)
+        );
+        // Padding does not make it a different nonce (the guard hashes the bytes).
+        let other = service.issue().await.unwrap();
+        assert_eq!(service.verify_and_consume(&other, now).await, Ok(()));
+        assert_eq!(
+            service.verify_and_consume(&format!(" {other}"), now).await,
+            Err(NonceError::Replayed)
+        );
+        // Bad or expired nonces are refused before the store is touched.
+        assert_eq!(
+            service.verify_and_consume("AAAA", now).await,
+            Err(NonceError::Malformed)
+        );
+        let fresh = service.issue().await.unwrap();
+        assert_eq!(
+            service
+                .verify_and_consume(&fresh, now + NONCE_LIFETIME)
+                .await,
+            Err(NonceError::Expired)
+        );
+        // Purging after expiry forgets the row, but the nonce is expired by then.
+        let store = service.directory.store();
+        assert_eq!(store.purge_expired(now + NONCE_LIFETIME).await.unwrap(), 2);
+        assert_eq!(
+            service
+                .verify_and_consume(&nonce, now + NONCE_LIFETIME)
+                .await,
+            Err(NonceError::Expired)
+        );
+    }
+
+    #[test]
+    fn check_reports_the_expiry() {
+        let k = NonceKey::new(&[3; KEY_LEN]).unwrap();
+        let t0 = OffsetDateTime::from_unix_timestamp(1_760_000_000).unwrap();
+        let nonce = k.issue_at(t0, [9; RANDOM_LEN]);
+        let checked = k.check(&nonce, t0).unwrap();
+        assert_eq!(checked.expires_at, t0 + NONCE_LIFETIME);
+        assert_eq!(checked.bytes.len(), NONCE_LEN);
     }
 }

@@ -36,6 +36,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "device_ca",
         sql: include_str!("../migrations/postgres/0004_device_ca.sql"),
     },
+    Migration {
+        version: 5,
+        name: "used_nonces",
+        sql: include_str!("../migrations/postgres/0005_used_nonces.sql"),
+    },
 ];
 
 /// Serializes migrations of nodes starting at once (`pg_advisory_xact_lock`, released at

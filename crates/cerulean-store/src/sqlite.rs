@@ -45,6 +45,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "device_ca",
         sql: include_str!("../migrations/sqlite/0004_device_ca.sql"),
     },
+    Migration {
+        version: 5,
+        name: "used_nonces",
+        sql: include_str!("../migrations/sqlite/0005_used_nonces.sql"),
+    },
 ];
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -101,7 +101,19 @@ pub trait AuthorityStore: Send + Sync {
         update: LockoutUpdate<'_>,
     ) -> StoreResult<LockoutState>;
 
+    // ── nonces ──────────────────────────────────────────────────────────────────────
+    /// Records that the nonce whose hash is `nonce_hash` has been used; `true` the first
+    /// time, `false` on every later call (insert-if-absent, atomic across nodes).
+    /// `expires_at` is when the nonce stops verifying anyway; `purge_expired` forgets it
+    /// then.
+    async fn consume_nonce(
+        &self,
+        nonce_hash: &str,
+        expires_at: OffsetDateTime,
+    ) -> StoreResult<bool>;
+
     // ── housekeeping ────────────────────────────────────────────────────────────────
-    /// Deletes expired codes, tokens and sessions; returns how many rows went.
+    /// Deletes expired codes, tokens, sessions, keys and used nonces; returns how many
+    /// rows went.
     async fn purge_expired(&self, now: OffsetDateTime) -> StoreResult<u64>;
 }

@@ -226,6 +226,9 @@ impl AuthorityStore for StubStore {
     async fn update_lockout(&self, _: UserId, _: LockoutUpdate<'_>) -> StoreResult<LockoutState> {
         Err(down())
     }
+    async fn consume_nonce(&self, _: &str, _: OffsetDateTime) -> StoreResult<bool> {
+        Err(down())
+    }
     async fn purge_expired(&self, _: OffsetDateTime) -> StoreResult<u64> {
         Err(down())
     }

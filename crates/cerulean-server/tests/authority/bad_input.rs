@@ -50,11 +50,6 @@ async fn malformed_and_hostile_forms() {
         ),
         (b"grant_type=implicit".to_vec(), "unsupported_grant_type", 70003),
         (
-            b"grant_type=srv_challenge".to_vec(),
-            "unsupported_grant_type",
-            70003,
-        ),
-        (
             b"grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&request=a.b.c".to_vec(),
             "unsupported_grant_type",
             70003,

@@ -10,5 +10,6 @@ mod discovery;
 mod keys;
 mod refresh;
 mod ropc;
+mod srv_challenge;
 mod support;
 mod validate;

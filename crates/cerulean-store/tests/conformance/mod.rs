@@ -82,6 +82,8 @@ macro_rules! conformance_tests {
             sessions_insert_fetch_delete,
             lockout_state_defaults_and_updates,
             purge_deletes_only_expired_rows,
+            nonce_is_consumed_once,
+            concurrent_nonce_consumptions_have_one_winner,
             concurrent_code_redemptions_have_one_winner,
             concurrent_refresh_redemptions_have_one_winner,
             rotation_racing_reuse_revokes_the_successor,

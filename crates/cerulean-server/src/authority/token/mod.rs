@@ -14,6 +14,7 @@ mod device_code;
 mod issue;
 mod password;
 mod refresh;
+mod srv_challenge;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
@@ -146,9 +147,18 @@ async fn token(state: &AppState, version: EndpointVersion, request: Incoming) ->
         .metrics
         .record(grant_type.as_ref(), result.as_ref().map(|_| ()));
     match result {
-        Ok(response) => token_response(&response),
+        Ok(Answer::Tokens(response)) => token_response(&response),
+        Ok(Answer::Nonce(nonce)) => srv_challenge::response(&nonce),
         Err(error) => OAuthResponse::traced(error, request.correlation.as_str()).into_response(),
     }
+}
+
+/// What a successful token request answers.
+enum Answer {
+    /// A token response (every grant that issues tokens).
+    Tokens(Box<TokenResponse>),
+    /// `srv_challenge`'s `{"Nonce": …}`.
+    Nonce(String),
 }
 
 async fn serve(
@@ -156,7 +166,7 @@ async fn serve(
     version: EndpointVersion,
     request: &Incoming,
     grant_type: &mut Option<GrantType>,
-) -> Result<TokenResponse, OAuthError> {
+) -> Result<Answer, OAuthError> {
     let mut form = TokenRequest::from_form_body(&request.body)?;
     *grant_type = form.grant_type.clone();
     if let Some(basic) = basic_authorization(&request.headers)? {
@@ -180,18 +190,20 @@ async fn serve(
         ip: request.conn.as_ref().map(|c| c.peer_addr.ip().to_string()),
         now: state.directory.clock().now(),
     };
-    match grant {
+    let tokens = match grant {
+        TokenGrant::SrvChallenge => return srv_challenge::grant(&ctx).await.map(Answer::Nonce),
         TokenGrant::Password(g) => password::grant(&ctx, g).await,
         TokenGrant::RefreshToken(g) => refresh::grant(&ctx, g).await,
         TokenGrant::AuthorizationCode(g) => code::grant(&ctx, g).await,
         TokenGrant::DeviceCode(g) => device_code::grant(&ctx, g).await,
         TokenGrant::ClientCredentials(g) => client_credentials::grant(&ctx, g).await,
-        // The PRT issue adds these; until then say so plainly.
-        TokenGrant::JwtBearer(_) | TokenGrant::SrvChallenge | TokenGrant::SamlBearer(_) => {
+        // The rest of the PRT issue adds these; until then say so plainly.
+        TokenGrant::JwtBearer(_) | TokenGrant::SamlBearer(_) => {
             let name = grant_type.as_ref().map_or("", GrantType::as_str);
             Err(aadsts::unsupported_grant_type(name))
         }
-    }
+    };
+    tokens.map(|t| Answer::Tokens(Box::new(t)))
 }
 
 /// `Authorization: Basic …` (client_secret_basic). Other schemes are not client

@@ -1,6 +1,6 @@
 //! The authority's state (`cerulean_directory::authority::AuthorityStore`): signing keys,
-//! authorization codes, refresh tokens, device codes, browser sessions and lockout
-//! counters, written once for both backends like the rest of the engine.
+//! authorization codes, refresh tokens, device codes, browser sessions, lockout
+//! counters and the used-nonce guard, written once for both backends like the rest of the engine.
 //!
 //! Every "consume" is decided by the database inside one write transaction — a
 //! conditional `UPDATE … WHERE used_at IS NULL` whose row count says who won, or a row
@@ -11,6 +11,7 @@ pub(crate) mod codes;
 pub(crate) mod device_codes;
 pub(crate) mod keys;
 pub(crate) mod lockout;
+pub(crate) mod nonces;
 pub(crate) mod refresh;
 pub(crate) mod sessions;
 
@@ -28,9 +29,10 @@ const PURGE: &[&str] = &[
     "DELETE FROM device_codes WHERE expires_at <= $1",
     "DELETE FROM browser_sessions WHERE expires_at <= $1",
     "DELETE FROM signing_keys WHERE expires_at <= $1",
+    "DELETE FROM used_nonces WHERE expires_at <= $1",
 ];
 
-/// Deletes expired codes, tokens, sessions and keys in one transaction; returns how many
+/// Deletes expired codes, tokens, sessions, keys and used nonces in one transaction; returns how many
 /// rows went.
 pub(crate) async fn purge_expired<B: Backend>(b: &B, now: OffsetDateTime) -> StoreResult<u64> {
     let mut tx = b.begin_write().await?;
@@ -183,6 +185,13 @@ macro_rules! impl_authority_store {
                 update: cerulean_directory::authority::LockoutUpdate<'_>,
             ) -> cerulean_directory::StoreResult<cerulean_directory::authority::LockoutState> {
                 $crate::engine::authority::lockout::update_lockout(self, user, update).await
+            }
+            async fn consume_nonce(
+                &self,
+                nonce_hash: &str,
+                expires_at: time::OffsetDateTime,
+            ) -> cerulean_directory::StoreResult<bool> {
+                $crate::engine::authority::nonces::consume_nonce(self, nonce_hash, expires_at).await
             }
             async fn purge_expired(
                 &self,

@@ -1,11 +1,12 @@
 //! The authority's state (`AuthorityStore`): signing keys, authorization codes, refresh
-//! tokens, device codes, browser sessions, lockout counters and purging — including the
+//! tokens, device codes, browser sessions, lockout counters, used nonces and purging — including the
 //! races that must have exactly one winner on every backend.
 
 mod codes;
 mod device_codes;
 mod keys;
 mod lockout;
+mod nonces;
 mod purge;
 mod races;
 mod refresh;
@@ -15,6 +16,7 @@ pub use codes::*;
 pub use device_codes::*;
 pub use keys::*;
 pub use lockout::*;
+pub use nonces::*;
 pub use purge::*;
 pub use races::*;
 pub use refresh::*;

@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 use super::super::{at, event};
 use super::{
-    auth_context, code_model, device_code_model, refresh_model, session_model, signing_key_model,
-    tenant_and_user, unique_user_code,
+    auth_context, code_model, device_code_model, refresh_model, secret_hash, session_model,
+    signing_key_model, tenant_and_user, unique_user_code,
 };
 
 pub async fn purge_deletes_only_expired_rows(store: Arc<dyn Store>) {
@@ -49,7 +49,11 @@ pub async fn purge_deletes_only_expired_rows(store: Arc<dyn Store>) {
         store.insert_session(s).await.unwrap();
     }
 
-    assert_eq!(store.purge_expired(now).await.unwrap(), 5);
+    let (old_nonce, nonce) = (secret_hash(), secret_hash());
+    assert!(store.consume_nonce(&old_nonce, at(1_000)).await.unwrap());
+    assert!(store.consume_nonce(&nonce, at(1_001)).await.unwrap());
+
+    assert_eq!(store.purge_expired(now).await.unwrap(), 6);
     assert_eq!(store.purge_expired(now).await.unwrap(), 0);
 
     // Looking back from before the purge shows the expired key is gone.
@@ -103,6 +107,8 @@ pub async fn purge_deletes_only_expired_rows(store: Arc<dyn Store>) {
             .unwrap(),
         Some(device)
     );
+    assert!(store.consume_nonce(&old_nonce, at(1_000)).await.unwrap());
+    assert!(!store.consume_nonce(&nonce, at(1_001)).await.unwrap());
     assert_eq!(
         store.session(&old_session.session_hash).await.unwrap(),
         None
