@@ -9,6 +9,7 @@ real `openssl` CLI) and the directory as the Graph API shows it to an administra
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import uuid
@@ -170,3 +171,29 @@ def test_a_disabled_device_cannot_delete_itself(r, cwd):
     assert "ErrorType" in proc.stdout, "the refusal is in the DRS error format"
     device = graph_device(r, device_id)
     assert device is not None and device["accountEnabled"] is False
+
+
+def test_prt_request_with_password(r, cwd):
+    """`prt -a request` (INTEROP §4.4 item 3): srv_challenge, then the device-signed
+    jwt-bearer request (x5c as a string, kdf_ver 2, tgt=True). roadtx decrypts
+    session_key_jwe with the device key (its transport key) and saves roadtx.prt."""
+    drs_token(r, cwd)
+    proc = run(r, cwd, "device", "-a", "join", "-n", "interop-prt", "-d", r["tenant_domain"])
+    assert proc.returncode == 0, explain(proc)
+    alice = r["users"]["alice"]
+    proc = run(r, cwd, "prt", "-a", "request", "-c", "interop-prt.pem", "-k", "interop-prt.key",
+               "-u", alice["upn"], "-p", alice["password"])
+    assert proc.returncode == 0, explain(proc)
+    saved = cwd / "roadtx.prt"
+    assert saved.exists(), explain(proc)
+    prt = json.loads(saved.read_text())
+    assert isinstance(prt["refresh_token"], str) and len(prt["refresh_token"]) >= 43, prt.keys()
+    session_key = bytes.fromhex(prt["session_key"])
+    assert len(session_key) == 32
+
+    # A wrong password is refused with ROPC's error, and nothing is saved.
+    saved.unlink()
+    proc = run(r, cwd, "prt", "-a", "request", "-c", "interop-prt.pem", "-k", "interop-prt.key",
+               "-u", alice["upn"], "-p", "wrong")
+    assert not saved.exists(), explain(proc)
+    assert "AADSTS50126" in proc.stdout + proc.stderr, explain(proc)

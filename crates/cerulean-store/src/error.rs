@@ -130,6 +130,7 @@ pub(crate) fn duplicate_what(table: Option<&str>, detail: &str) -> &'static str 
         Some("device_codes") if detail.contains("user_code") => "user code",
         Some("device_codes") => "device code",
         Some("browser_sessions") => "session",
+        Some("primary_refresh_tokens") => "primary refresh token",
         Some("user_lockout") => "lockout state",
         Some("devices") if detail.contains("thumbprint") => "device certificate",
         Some("devices") if detail.contains("fingerprint") => "device fingerprint",

@@ -41,6 +41,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "used_nonces",
         sql: include_str!("../migrations/postgres/0005_used_nonces.sql"),
     },
+    Migration {
+        version: 6,
+        name: "primary_refresh_tokens",
+        sql: include_str!("../migrations/postgres/0006_primary_refresh_tokens.sql"),
+    },
 ];
 
 /// Serializes migrations of nodes starting at once (`pg_advisory_xact_lock`, released at

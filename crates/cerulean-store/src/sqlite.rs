@@ -50,6 +50,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "used_nonces",
         sql: include_str!("../migrations/sqlite/0005_used_nonces.sql"),
     },
+    Migration {
+        version: 6,
+        name: "primary_refresh_tokens",
+        sql: include_str!("../migrations/sqlite/0006_primary_refresh_tokens.sql"),
+    },
 ];
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

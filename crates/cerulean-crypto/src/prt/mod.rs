@@ -14,12 +14,14 @@
 //! [`SecretBytes`](crate::SecretBytes); nothing here logs.
 
 mod aes;
+pub mod at_rest;
 mod compact;
 pub mod hs256;
 pub mod kdf;
 pub mod response_jwe;
 pub mod session_jwe;
 
+pub use at_rest::{SEALED_SESSION_KEY_LEN, open_session_key_at_rest, seal_session_key_at_rest};
 pub use hs256::{SessionJws, VerifiedSessionJws, sign_session_jws, sign_session_jws_with_ctx};
 pub use kdf::{KDF_LABEL, KdfVersion, derive_key, derive_key_v1, derive_key_v2, kdf_v2_context};
 pub use response_jwe::{

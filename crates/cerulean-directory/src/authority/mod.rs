@@ -4,6 +4,7 @@
 pub mod grants;
 pub mod keys;
 pub mod lockout;
+pub mod prt;
 pub mod store;
 
 pub use grants::{
@@ -12,4 +13,5 @@ pub use grants::{
 };
 pub use keys::SigningKey;
 pub use lockout::{LockoutPolicy, LockoutState};
+pub use prt::{PrimaryRefreshToken, SealedSessionKey};
 pub use store::{AuthorityStore, LockoutUpdate};

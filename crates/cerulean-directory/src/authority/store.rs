@@ -14,6 +14,7 @@ use super::grants::{
 };
 use super::keys::SigningKey;
 use super::lockout::LockoutState;
+use super::prt::PrimaryRefreshToken;
 use crate::audit::AuditEvent;
 use crate::ids::{TenantId, UserId};
 use crate::store::StoreResult;
@@ -111,6 +112,16 @@ pub trait AuthorityStore: Send + Sync {
         nonce_hash: &str,
         expires_at: OffsetDateTime,
     ) -> StoreResult<bool>;
+
+    // ── primary refresh tokens ──────────────────────────────────────────────────────
+    /// `Duplicate { what: "primary refresh token" }` if the hash exists, `NotFound {
+    /// what: "tenant" }` if the tenant does not.
+    async fn insert_primary_refresh_token(&self, prt: &PrimaryRefreshToken) -> StoreResult<()>;
+    /// The PRT with this hash, expired or revoked or not (those are the caller's rules).
+    async fn primary_refresh_token(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<PrimaryRefreshToken>>;
 
     // ── housekeeping ────────────────────────────────────────────────────────────────
     /// Deletes expired codes, tokens, sessions, keys and used nonces; returns how many

@@ -229,6 +229,18 @@ impl AuthorityStore for StubStore {
     async fn consume_nonce(&self, _: &str, _: OffsetDateTime) -> StoreResult<bool> {
         Err(down())
     }
+    async fn insert_primary_refresh_token(
+        &self,
+        _: &cerulean_directory::authority::PrimaryRefreshToken,
+    ) -> StoreResult<()> {
+        Err(down())
+    }
+    async fn primary_refresh_token(
+        &self,
+        _: &str,
+    ) -> StoreResult<Option<cerulean_directory::authority::PrimaryRefreshToken>> {
+        Err(down())
+    }
     async fn purge_expired(&self, _: OffsetDateTime) -> StoreResult<u64> {
         Err(down())
     }

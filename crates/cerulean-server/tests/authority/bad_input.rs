@@ -51,8 +51,18 @@ async fn malformed_and_hostile_forms() {
         (b"grant_type=implicit".to_vec(), "unsupported_grant_type", 70003),
         (
             b"grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&request=a.b.c".to_vec(),
-            "unsupported_grant_type",
-            70003,
+            "invalid_request",
+            9002313,
+        ),
+        (
+            b"grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&request=eyJhbGciOiJSUzI1NiJ9.e30.AAAA".to_vec(),
+            "invalid_request",
+            9002313,
+        ),
+        (
+            b"grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&request=eyJhbGciOiJSUzI1NiIsIng1YyI6IkFBQUEifQ.e30.AAAA".to_vec(),
+            "invalid_grant",
+            70000,
         ),
         (
             b"grant_type=urn:ietf:params:oauth:grant-type:saml2-bearer&assertion=x&client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46".to_vec(),

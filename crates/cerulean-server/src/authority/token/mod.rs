@@ -13,6 +13,7 @@ mod code;
 mod device_code;
 mod issue;
 mod password;
+mod prt;
 mod refresh;
 mod srv_challenge;
 
@@ -149,6 +150,7 @@ async fn token(state: &AppState, version: EndpointVersion, request: Incoming) ->
     match result {
         Ok(Answer::Tokens(response)) => token_response(&response),
         Ok(Answer::Nonce(nonce)) => srv_challenge::response(&nonce),
+        Ok(Answer::Prt(response)) => response.into_http(),
         Err(error) => OAuthResponse::traced(error, request.correlation.as_str()).into_response(),
     }
 }
@@ -159,6 +161,8 @@ enum Answer {
     Tokens(Box<TokenResponse>),
     /// `srv_challenge`'s `{"Nonce": …}`.
     Nonce(String),
+    /// A PRT (the device-signed `jwt-bearer` request).
+    Prt(Box<prt::PrtResponse>),
 }
 
 async fn serve(
@@ -197,8 +201,11 @@ async fn serve(
         TokenGrant::AuthorizationCode(g) => code::grant(&ctx, g).await,
         TokenGrant::DeviceCode(g) => device_code::grant(&ctx, g).await,
         TokenGrant::ClientCredentials(g) => client_credentials::grant(&ctx, g).await,
-        // The rest of the PRT issue adds these; until then say so plainly.
-        TokenGrant::JwtBearer(_) | TokenGrant::SamlBearer(_) => {
+        TokenGrant::JwtBearer(g) => {
+            return prt::grant(&ctx, g).await.map(|r| Answer::Prt(Box::new(r)));
+        }
+        // Not implemented yet; say so plainly.
+        TokenGrant::SamlBearer(_) => {
             let name = grant_type.as_ref().map_or("", GrantType::as_str);
             Err(aadsts::unsupported_grant_type(name))
         }

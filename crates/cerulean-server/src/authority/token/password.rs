@@ -86,7 +86,7 @@ async fn prepare(
 }
 
 /// The AADSTS answer for a refused sign-in.
-fn refusal(failure: SignInFailure, upn: &str, domain: &str) -> OAuthError {
+pub(super) fn refusal(failure: SignInFailure, upn: &str, domain: &str) -> OAuthError {
     match failure {
         SignInFailure::UnknownUser => aadsts::user_not_found(shown(upn), shown(domain)),
         SignInFailure::WrongPassword | SignInFailure::NoPassword => {

@@ -12,6 +12,7 @@ pub(crate) mod device_codes;
 pub(crate) mod keys;
 pub(crate) mod lockout;
 pub(crate) mod nonces;
+pub(crate) mod prt;
 pub(crate) mod refresh;
 pub(crate) mod sessions;
 
@@ -30,6 +31,7 @@ const PURGE: &[&str] = &[
     "DELETE FROM browser_sessions WHERE expires_at <= $1",
     "DELETE FROM signing_keys WHERE expires_at <= $1",
     "DELETE FROM used_nonces WHERE expires_at <= $1",
+    "DELETE FROM primary_refresh_tokens WHERE expires_at <= $1",
 ];
 
 /// Deletes expired codes, tokens, sessions, keys and used nonces in one transaction; returns how many
@@ -192,6 +194,20 @@ macro_rules! impl_authority_store {
                 expires_at: time::OffsetDateTime,
             ) -> cerulean_directory::StoreResult<bool> {
                 $crate::engine::authority::nonces::consume_nonce(self, nonce_hash, expires_at).await
+            }
+            async fn insert_primary_refresh_token(
+                &self,
+                prt: &cerulean_directory::authority::PrimaryRefreshToken,
+            ) -> cerulean_directory::StoreResult<()> {
+                $crate::engine::authority::prt::insert_primary_refresh_token(self, prt).await
+            }
+            async fn primary_refresh_token(
+                &self,
+                token_hash: &str,
+            ) -> cerulean_directory::StoreResult<
+                Option<cerulean_directory::authority::PrimaryRefreshToken>,
+            > {
+                $crate::engine::authority::prt::primary_refresh_token(self, token_hash).await
             }
             async fn purge_expired(
                 &self,

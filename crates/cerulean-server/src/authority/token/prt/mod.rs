@@ -1,0 +1,338 @@
+//! The device-key-signed PRT request (PROTOCOLS.md §5.2–5.3, INTEROP.md §3.2, §3.4):
+//! `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer` with `request=<RS256 JWT>`.
+//!
+//! Order of checks — everything about the device before anything about the user, and the
+//! nonce only once the request is known to come from a live device (so a forged request
+//! neither burns a nonce nor costs a password verification):
+//!
+//! 1. `request` parses as a compact JWS; `HS256` (session-key-signed) is refused as not
+//!    supported yet, any other `alg` but `RS256` as malformed.
+//! 2. `x5c` (a string or an array; the first certificate counts) parses as a device
+//!    certificate and the JWS verifies with its key.
+//! 3. The certificate is byte-equal to a registered device's, was issued by that
+//!    device's tenant CA and is within its validity; the device is enabled; the path's
+//!    tenant segment admits the device's tenant.
+//! 4. `request_nonce` is a nonce this deployment issued, unexpired, and unused
+//!    ([`crate::nonce::NonceService::verify_and_consume`]).
+//! 5. The inner `grant_type`: only `password` so far (`username`, `password` go through
+//!    the same lockout-aware sign-in and error mapping as ROPC); the user must belong to
+//!    the device's tenant.
+//!
+//! Then a fresh 32-byte session key is sealed to the device's transport key
+//! (`session_key_jwe`) and, under the server's wrap key, into the PRT's store row; the
+//! PRT itself is 32 random bytes (base64url) stored only as its hash.
+
+mod response;
+mod wrap;
+
+use cerulean_crypto::prt::{new_session_key, seal_session_key_at_rest, seal_session_key_jwe};
+use cerulean_crypto::{RsaPublicKey, SecretString, UnverifiedJws, parse_device_certificate};
+use cerulean_directory::authority::{PrimaryRefreshToken, SealedSessionKey};
+use cerulean_directory::user::upn_domain;
+use cerulean_directory::{ActionContext, Actor, ClientId, Device, TenantId, User};
+use cerulean_proto::oauth2::{ErrorCode, JwtBearerCredential, JwtBearerGrant, OAuthError};
+use cerulean_proto::{EndpointVersion, aadsts};
+use serde_json::{Map, Value, json};
+use time::Duration;
+
+use super::super::secrets::new_secret;
+use super::super::tenant::{self, TenantScope};
+use super::super::tokens::{self, Minting};
+use super::client::shown;
+use super::issue::signing_key;
+use super::password::refusal;
+use super::{TokenCtx, unavailable};
+use crate::nonce::NonceError;
+
+pub(super) use response::PrtResponse;
+
+/// `refresh_token_expires_in` (and the string-typed lifetimes): 14 days less a second,
+/// as Entra answers.
+pub(crate) const PRT_LIFETIME_SECS: u64 = 1_209_599;
+const PRT_LIFETIME: Duration = Duration::seconds(1_209_599);
+/// Bytes of entropy in a PRT.
+const PRT_BYTES: usize = 32;
+
+pub(super) async fn grant(
+    ctx: &TokenCtx<'_>,
+    g: JwtBearerGrant,
+) -> Result<PrtResponse, OAuthError> {
+    let request = match &g.credential {
+        JwtBearerCredential::Request(r) => r.expose().as_str(),
+        JwtBearerCredential::Assertion(_) => {
+            return Err(aadsts::malformed_request(
+                "the jwt-bearer grant with 'assertion' (RFC 7523) is not supported yet; \
+                 a PRT request is sent as 'request'.",
+            ));
+        }
+    };
+    let jws = UnverifiedJws::parse(request)
+        .map_err(|_| aadsts::malformed_request("'request' is not a compact JWS."))?;
+    match jws.alg() {
+        Some("RS256") => {}
+        Some("HS256") => {
+            return Err(aadsts::malformed_request(
+                "session-key-signed requests are not supported yet.",
+            ));
+        }
+        other => {
+            return Err(aadsts::malformed_request(format_args!(
+                "the PRT request must be signed with RS256 by the device key, not '{}'.",
+                shown(other.unwrap_or_default())
+            )));
+        }
+    }
+    let (device, claims) = authenticate_device(ctx, &jws).await?;
+    consume_nonce(ctx, &claims).await?;
+    let inner = claim_str(&claims, "grant_type")?;
+    if inner != "password" {
+        return Err(aadsts::malformed_request(format_args!(
+            "the PRT request grant_type '{}' is not supported yet; only 'password' is.",
+            shown(inner)
+        )));
+    }
+    let client_id: ClientId = claim_str(&claims, "client_id")?
+        .parse()
+        .map_err(|_| aadsts::malformed_request("the PRT request's client_id is not a GUID."))?;
+    let (user, auth) = sign_in(ctx, &claims, &device).await?;
+    issue(ctx, &g, &device, &user, auth, client_id).await
+}
+
+/// Steps 2 and 3 of the module docs: the registered, enabled device whose key signed the
+/// request, and the request's verified claims.
+async fn authenticate_device(
+    ctx: &TokenCtx<'_>,
+    jws: &UnverifiedJws,
+) -> Result<(Device, Map<String, Value>), OAuthError> {
+    let chain = jws
+        .x5c_der()
+        .map_err(|_| aadsts::malformed_request("the request's x5c is not base64 DER."))?;
+    let Some(der) = chain.first() else {
+        return Err(aadsts::malformed_request(
+            "the PRT request carries no x5c device certificate.",
+        ));
+    };
+    let cert = parse_device_certificate(der)
+        .map_err(|_| aadsts::invalid_grant("the x5c certificate is not a device certificate."))?;
+    let key = RsaPublicKey::from_spki_der(&cert.spki_der)
+        .map_err(|_| aadsts::invalid_grant("the x5c certificate's key is not an RSA key."))?;
+    let claims = match jws.verify_rs256(&key) {
+        Ok(Value::Object(claims)) => claims,
+        Ok(_) | Err(_) => {
+            return Err(aadsts::invalid_grant(
+                "the request's signature does not verify with the x5c certificate's key.",
+            ));
+        }
+    };
+    let state = ctx.state;
+    let device = state
+        .directory
+        .device_by_certificate(der)
+        .await
+        .map_err(|e| unavailable("device lookup", e))?
+        .filter(|d| d.cert_der.as_slice() == der.as_slice())
+        .ok_or_else(|| {
+            aadsts::invalid_grant(
+                "the x5c certificate is not the certificate of a registered device.",
+            )
+        })?;
+    let ca = state
+        .drs
+        .cas
+        .get(
+            &state.directory,
+            state.client_cas.as_ref(),
+            device.tenant_id,
+        )
+        .await
+        .map_err(|e| unavailable("device CA", e))?;
+    if cert.verify_issued_by_at(&ca, ctx.now).is_err() {
+        return Err(aadsts::invalid_grant(
+            "the x5c certificate was not issued by the device's tenant CA, or is outside its validity.",
+        ));
+    }
+    if !device.enabled {
+        return Err(aadsts::device_disabled());
+    }
+    if !ctx.admits(device.tenant_id) {
+        return Err(aadsts::device_not_found(ctx.scope.segment()));
+    }
+    Ok((device, claims))
+}
+
+/// Step 4: `request_nonce`, single use.
+async fn consume_nonce(ctx: &TokenCtx<'_>, claims: &Map<String, Value>) -> Result<(), OAuthError> {
+    let nonce = claims
+        .get("request_nonce")
+        .and_then(Value::as_str)
+        .ok_or_else(|| aadsts::missing_parameter("request_nonce"))?;
+    match ctx.state.nonces.verify_and_consume(nonce, ctx.now).await {
+        Ok(()) => Ok(()),
+        Err(NonceError::Unavailable) => Err(aadsts::temporarily_unavailable()),
+        Err(e) => Err(aadsts::invalid_grant(format_args!("request_nonce: {e}."))),
+    }
+}
+
+/// A string claim of the request, required.
+fn claim_str<'a>(claims: &'a Map<String, Value>, name: &str) -> Result<&'a str, OAuthError> {
+    match claims.get(name) {
+        Some(Value::String(s)) => Ok(s),
+        Some(_) => Err(aadsts::malformed_request(format_args!(
+            "the PRT request's '{name}' is not a string."
+        ))),
+        None => Err(aadsts::missing_parameter(name)),
+    }
+}
+
+/// Step 5: the password sign-in, for a user of the device's tenant.
+async fn sign_in(
+    ctx: &TokenCtx<'_>,
+    claims: &Map<String, Value>,
+    device: &Device,
+) -> Result<(User, cerulean_directory::authority::AuthContext), OAuthError> {
+    let upn = claim_str(claims, "username")?.trim();
+    let password = SecretString::new(claim_str(claims, "password")?.to_owned());
+    let domain_name = upn_domain(upn).unwrap_or_default();
+    // A domain of another tenant is refused before the password is checked (no argon2id
+    // cost, no lockout count against that user).
+    match tenant::resolve_cached(ctx.state, &domain_name).await {
+        Ok(TenantScope::Tenant(t)) if t.id != device.tenant_id => {
+            return Err(aadsts::user_not_found(shown(upn), device.tenant_id));
+        }
+        Err(e) if e.error == ErrorCode::TemporarilyUnavailable => return Err(e),
+        _ => {}
+    }
+    let action = ActionContext::new(Actor::Device(device.device_id.to_string()))
+        .with_correlation_id(ctx.correlation_id.clone());
+    let signed_in = ctx
+        .state
+        .directory
+        .sign_in_with_password(&action, upn, &password)
+        .await
+        .map_err(|e| unavailable("password sign-in", e))?
+        .map_err(|failure| refusal(failure, upn, &domain_name))?;
+    if signed_in.user.tenant_id != device.tenant_id {
+        return Err(aadsts::user_not_found(shown(upn), device.tenant_id));
+    }
+    let mut auth = signed_in.auth;
+    auth.device_id = Some(device.object_id.0);
+    Ok((signed_in.user, auth))
+}
+
+/// Mints the PRT, its session key and the id token; stores the PRT; audits `prt.issue`.
+async fn issue(
+    ctx: &TokenCtx<'_>,
+    g: &JwtBearerGrant,
+    device: &Device,
+    user: &User,
+    auth: cerulean_directory::authority::AuthContext,
+    client_id: ClientId,
+) -> Result<PrtResponse, OAuthError> {
+    let state = ctx.state;
+    let transport = RsaPublicKey::from_spki_der(&device.transport_key_spki)
+        .map_err(|e| unavailable("the device's transport key", e))?;
+    let session_key = new_session_key().map_err(|e| unavailable("session key", e))?;
+    let session_key_jwe = seal_session_key_jwe(&transport, &session_key)
+        .map_err(|e| unavailable("sealing the session key", e))?;
+    let wrap_key = wrap::wrap_key(&state.directory)
+        .await
+        .map_err(|e| unavailable("PRT wrap key", e))?;
+    let (prt, token_hash) = new_secret(PRT_BYTES).map_err(|e| unavailable("PRT", e))?;
+    let sealed = seal_session_key_at_rest(&wrap_key, &session_key, token_hash.as_bytes())
+        .map_err(|e| unavailable("sealing the session key at rest", e))?;
+    let row = PrimaryRefreshToken {
+        token_hash,
+        tenant_id: device.tenant_id,
+        user_id: user.id,
+        device_object_id: device.object_id,
+        sealed_session_key: SealedSessionKey(sealed),
+        amr: auth.amr.clone(),
+        auth_time: auth.auth_time,
+        created_at: ctx.now,
+        expires_at: ctx.now + PRT_LIFETIME,
+        revoked: false,
+    };
+    state
+        .directory
+        .store()
+        .insert_primary_refresh_token(&row)
+        .await
+        .map_err(|e| unavailable("storing a PRT", e))?;
+
+    let key = signing_key(ctx, user.tenant_id).await?;
+    let minting = Minting {
+        base: ctx.base.as_str(),
+        now: ctx.now,
+        ip: ctx.ip.clone(),
+    };
+    let claims = tokens::id_token(
+        &minting,
+        user,
+        &auth,
+        &client_id,
+        EndpointVersion::V1,
+        None,
+        state.authority.lifetimes.id_token,
+    );
+    let id_token = key
+        .sign(&claims, true)
+        .map_err(|e| unavailable("signing", e))?;
+
+    audit_issue(ctx, g, device, user, &client_id).await;
+    let expires_on = ctx
+        .now
+        .unix_timestamp()
+        .saturating_add(PRT_LIFETIME.whole_seconds());
+    Ok(PrtResponse {
+        token_type: "Bearer",
+        expires_in: PRT_LIFETIME_SECS.to_string(),
+        ext_expires_in: PRT_LIFETIME_SECS.to_string(),
+        expires_on: expires_on.to_string(),
+        refresh_token: prt,
+        refresh_token_expires_in: PRT_LIFETIME_SECS,
+        session_key_jwe,
+        id_token,
+        client_info: g
+            .options
+            .client_info
+            .then(|| client_info(user, device.tenant_id)),
+        device_tenant_id: device.tenant_id.to_string(),
+    })
+}
+
+fn client_info(user: &User, tenant: TenantId) -> String {
+    cerulean_proto::oauth2::ClientInfo {
+        uid: user.id.0,
+        utid: tenant.0,
+    }
+    .encode()
+}
+
+/// `prt.issue`: who, on which device, for which client. No token, key or password.
+async fn audit_issue(
+    ctx: &TokenCtx<'_>,
+    g: &JwtBearerGrant,
+    device: &Device,
+    user: &User,
+    client_id: &ClientId,
+) {
+    let event = ActionContext::new(Actor::User(user.id.to_string()))
+        .with_correlation_id(ctx.correlation_id.clone())
+        .event(
+            ctx.now,
+            Some(device.tenant_id),
+            "prt.issue",
+            format!("device:{}", device.object_id),
+            json!({
+                "deviceId": device.device_id,
+                "userId": user.id,
+                "clientId": client_id,
+                "grant": "password",
+                "windowsApiVersion": g.windows_api_version.as_deref().map(shown),
+                "tgtRequested": g.tgt,
+            }),
+        );
+    if let Err(e) = ctx.state.directory.store().record_audit(&event).await {
+        tracing::error!("recording prt.issue failed: {e}");
+    }
+}
