@@ -21,7 +21,7 @@ from cryptography import x509
 from cryptography.x509.oid import ObjectIdentifier
 
 import rig
-from test_roadtx import explain, run
+from test_roadtx import explain, run, tokens
 
 GUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 OID_DEVICE_ID = "1.2.840.113556.1.5.284.2"
@@ -176,10 +176,13 @@ def test_a_disabled_device_cannot_delete_itself(r, cwd):
 def test_prt_request_with_password(r, cwd):
     """`prt -a request` (INTEROP §4.4 item 3): srv_challenge, then the device-signed
     jwt-bearer request (x5c as a string, kdf_ver 2, tgt=True). roadtx decrypts
-    session_key_jwe with the device key (its transport key) and saves roadtx.prt."""
+    session_key_jwe with the device key (its transport key) and saves roadtx.prt.
+    Then the session-key-signed requests (items 5 and 6): `prt -a renew` and
+    `prtauth -r msgraph`, whose answers are AES-256-CBC JWEs roadtx decrypts itself."""
     drs_token(r, cwd)
     proc = run(r, cwd, "device", "-a", "join", "-n", "interop-prt", "-d", r["tenant_domain"])
     assert proc.returncode == 0, explain(proc)
+    device_id = device_id_printed(proc)
     alice = r["users"]["alice"]
     proc = run(r, cwd, "prt", "-a", "request", "-c", "interop-prt.pem", "-k", "interop-prt.key",
                "-u", alice["upn"], "-p", alice["password"])
@@ -190,6 +193,23 @@ def test_prt_request_with_password(r, cwd):
     assert isinstance(prt["refresh_token"], str) and len(prt["refresh_token"]) >= 43, prt.keys()
     session_key = bytes.fromhex(prt["session_key"])
     assert len(session_key) == 32
+
+    # Renewal: a new PRT under the same session key (KDF v2 request, CBC answer).
+    proc = run(r, cwd, "prt", "-a", "renew")
+    assert proc.returncode == 0, explain(proc)
+    renewed = json.loads(saved.read_text())
+    assert renewed["refresh_token"] != prt["refresh_token"], explain(proc)
+    assert renewed["session_key"] == prt["session_key"]
+    assert rig.jwt_claims(renewed["id_token"])["deviceid"] == device_id
+
+    # An access token for Graph, as Azure CLI, bound to the device.
+    (cwd / ".roadtools_auth").unlink()
+    proc = run(r, cwd, "prtauth", "-r", "msgraph")
+    assert proc.returncode == 0, explain(proc)
+    graph = tokens(cwd)
+    at = rig.jwt_claims(graph["accessToken"])
+    assert at["deviceid"] == device_id, at
+    assert "graph.microsoft.com" in at["aud"] or at["aud"] == "00000003-0000-0000-c000-000000000000", at
 
     # A wrong password is refused with ROPC's error, and nothing is saved.
     saved.unlink()

@@ -10,3 +10,4 @@ mod support;
 mod prt_support;
 mod refusals;
 mod request;
+mod session;

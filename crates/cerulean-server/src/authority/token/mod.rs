@@ -161,8 +161,9 @@ enum Answer {
     Tokens(Box<TokenResponse>),
     /// `srv_challenge`'s `{"Nonce": …}`.
     Nonce(String),
-    /// A PRT (the device-signed `jwt-bearer` request).
-    Prt(Box<prt::PrtResponse>),
+    /// A PRT (the device-signed `jwt-bearer` request), or the encrypted answer to a
+    /// session-key-signed one.
+    Prt(Box<prt::PrtAnswer>),
 }
 
 async fn serve(

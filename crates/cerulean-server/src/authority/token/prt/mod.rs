@@ -5,8 +5,8 @@
 //! nonce only once the request is known to come from a live device (so a forged request
 //! neither burns a nonce nor costs a password verification):
 //!
-//! 1. `request` parses as a compact JWS; `HS256` (session-key-signed) is refused as not
-//!    supported yet, any other `alg` but `RS256` as malformed.
+//! 1. `request` parses as a compact JWS; `HS256` goes to the session-key-signed request
+//!    ([`session`]), any other `alg` but `RS256` is refused as malformed.
 //! 2. `x5c` (a string or an array; the first certificate counts) parses as a device
 //!    certificate and the JWS verifies with its key.
 //! 3. The certificate is byte-equal to a registered device's, was issued by that
@@ -20,14 +20,17 @@
 //!
 //! Then a fresh 32-byte session key is sealed to the device's transport key
 //! (`session_key_jwe`) and, under the server's wrap key, into the PRT's store row; the
-//! PRT itself is 32 random bytes (base64url) stored only as its hash.
+//! PRT itself is `0.` and 32 random bytes (base64url), stored only as its hash.
 
 mod response;
+mod session;
 mod wrap;
 
 use cerulean_crypto::prt::{new_session_key, seal_session_key_at_rest, seal_session_key_jwe};
-use cerulean_crypto::{RsaPublicKey, SecretString, UnverifiedJws, parse_device_certificate};
-use cerulean_directory::authority::{PrimaryRefreshToken, SealedSessionKey};
+use cerulean_crypto::{
+    RsaPublicKey, SecretBytes, SecretString, UnverifiedJws, parse_device_certificate,
+};
+use cerulean_directory::authority::{AuthContext, PrimaryRefreshToken, SealedSessionKey};
 use cerulean_directory::user::upn_domain;
 use cerulean_directory::{ActionContext, Actor, ClientId, Device, TenantId, User};
 use cerulean_proto::oauth2::{ErrorCode, JwtBearerCredential, JwtBearerGrant, OAuthError};
@@ -35,7 +38,7 @@ use cerulean_proto::{EndpointVersion, aadsts};
 use serde_json::{Map, Value, json};
 use time::Duration;
 
-use super::super::secrets::new_secret;
+use super::super::secrets::{hash_secret, new_secret};
 use super::super::tenant::{self, TenantScope};
 use super::super::tokens::{self, Minting};
 use super::client::shown;
@@ -44,7 +47,7 @@ use super::password::refusal;
 use super::{TokenCtx, unavailable};
 use crate::nonce::NonceError;
 
-pub(super) use response::PrtResponse;
+pub(super) use response::{PrtAnswer, PrtResponse};
 
 /// `refresh_token_expires_in` (and the string-typed lifetimes): 14 days less a second,
 /// as Entra answers.
@@ -52,11 +55,11 @@ pub(crate) const PRT_LIFETIME_SECS: u64 = 1_209_599;
 const PRT_LIFETIME: Duration = Duration::seconds(1_209_599);
 /// Bytes of entropy in a PRT.
 const PRT_BYTES: usize = 32;
+/// Every PRT starts so (as Entra's `0.A…` do): roadtx takes a PRT without a `.` for base64
+/// of the real one and fails to decode it as UTF-8 when it loads `roadtx.prt`.
+pub(crate) const PRT_PREFIX: &str = "0.";
 
-pub(super) async fn grant(
-    ctx: &TokenCtx<'_>,
-    g: JwtBearerGrant,
-) -> Result<PrtResponse, OAuthError> {
+pub(super) async fn grant(ctx: &TokenCtx<'_>, g: JwtBearerGrant) -> Result<PrtAnswer, OAuthError> {
     let request = match &g.credential {
         JwtBearerCredential::Request(r) => r.expose().as_str(),
         JwtBearerCredential::Assertion(_) => {
@@ -70,11 +73,7 @@ pub(super) async fn grant(
         .map_err(|_| aadsts::malformed_request("'request' is not a compact JWS."))?;
     match jws.alg() {
         Some("RS256") => {}
-        Some("HS256") => {
-            return Err(aadsts::malformed_request(
-                "session-key-signed requests are not supported yet.",
-            ));
-        }
+        Some("HS256") => return session::grant(ctx, &g, request).await,
         other => {
             return Err(aadsts::malformed_request(format_args!(
                 "the PRT request must be signed with RS256 by the device key, not '{}'.",
@@ -95,7 +94,21 @@ pub(super) async fn grant(
         .parse()
         .map_err(|_| aadsts::malformed_request("the PRT request's client_id is not a GUID."))?;
     let (user, auth) = sign_in(ctx, &claims, &device).await?;
-    issue(ctx, &g, &device, &user, auth, client_id).await
+    let transport = RsaPublicKey::from_spki_der(&device.transport_key_spki)
+        .map_err(|e| unavailable("the device's transport key", e))?;
+    let session_key = new_session_key().map_err(|e| unavailable("session key", e))?;
+    let session_key_jwe = seal_session_key_jwe(&transport, &session_key)
+        .map_err(|e| unavailable("sealing the session key", e))?;
+    let minted = Mint {
+        device: &device,
+        user: &user,
+        auth: &auth,
+        client_id,
+        session_key: &session_key,
+        session_key_jwe: Some(session_key_jwe),
+        grant: "password",
+    };
+    issue(ctx, &g, minted).await.map(PrtAnswer::Plain)
 }
 
 /// Steps 2 and 3 of the module docs: the registered, enabled device whose key signed the
@@ -189,7 +202,7 @@ async fn sign_in(
     ctx: &TokenCtx<'_>,
     claims: &Map<String, Value>,
     device: &Device,
-) -> Result<(User, cerulean_directory::authority::AuthContext), OAuthError> {
+) -> Result<(User, AuthContext), OAuthError> {
     let upn = claim_str(claims, "username")?.trim();
     let password = SecretString::new(claim_str(claims, "password")?.to_owned());
     let domain_name = upn_domain(upn).unwrap_or_default();
@@ -215,30 +228,49 @@ async fn sign_in(
         return Err(aadsts::user_not_found(shown(upn), device.tenant_id));
     }
     let mut auth = signed_in.auth;
-    auth.device_id = Some(device.object_id.0);
+    // `deviceid` is the device id (the certificate's CN), as token validation reads it.
+    auth.device_id = Some(device.device_id.0);
     Ok((signed_in.user, auth))
 }
 
-/// Mints the PRT, its session key and the id token; stores the PRT; audits `prt.issue`.
+/// What a new PRT is minted from.
+struct Mint<'a> {
+    device: &'a Device,
+    user: &'a User,
+    auth: &'a AuthContext,
+    client_id: ClientId,
+    session_key: &'a SecretBytes,
+    /// The session key sealed to the transport key: a new key only (renewals keep the
+    /// old one and leave it out, as libhimmelblau expects).
+    session_key_jwe: Option<String>,
+    /// The grant named in the audit event.
+    grant: &'static str,
+}
+
+/// Mints a PRT bound to the session key and the id token; stores the PRT; audits
+/// `prt.issue`.
 async fn issue(
     ctx: &TokenCtx<'_>,
     g: &JwtBearerGrant,
-    device: &Device,
-    user: &User,
-    auth: cerulean_directory::authority::AuthContext,
-    client_id: ClientId,
+    m: Mint<'_>,
 ) -> Result<PrtResponse, OAuthError> {
     let state = ctx.state;
-    let transport = RsaPublicKey::from_spki_der(&device.transport_key_spki)
-        .map_err(|e| unavailable("the device's transport key", e))?;
-    let session_key = new_session_key().map_err(|e| unavailable("session key", e))?;
-    let session_key_jwe = seal_session_key_jwe(&transport, &session_key)
-        .map_err(|e| unavailable("sealing the session key", e))?;
+    let Mint {
+        device,
+        user,
+        auth,
+        client_id,
+        session_key,
+        session_key_jwe,
+        grant,
+    } = m;
     let wrap_key = wrap::wrap_key(&state.directory)
         .await
         .map_err(|e| unavailable("PRT wrap key", e))?;
-    let (prt, token_hash) = new_secret(PRT_BYTES).map_err(|e| unavailable("PRT", e))?;
-    let sealed = seal_session_key_at_rest(&wrap_key, &session_key, token_hash.as_bytes())
+    let (random, _) = new_secret(PRT_BYTES).map_err(|e| unavailable("PRT", e))?;
+    let prt = format!("{PRT_PREFIX}{random}");
+    let token_hash = hash_secret(&prt);
+    let sealed = seal_session_key_at_rest(&wrap_key, session_key, token_hash.as_bytes())
         .map_err(|e| unavailable("sealing the session key at rest", e))?;
     let row = PrimaryRefreshToken {
         token_hash,
@@ -268,7 +300,7 @@ async fn issue(
     let claims = tokens::id_token(
         &minting,
         user,
-        &auth,
+        auth,
         &client_id,
         EndpointVersion::V1,
         None,
@@ -278,7 +310,7 @@ async fn issue(
         .sign(&claims, true)
         .map_err(|e| unavailable("signing", e))?;
 
-    audit_issue(ctx, g, device, user, &client_id).await;
+    audit_issue(ctx, g, device, user, &client_id, grant).await;
     let expires_on = ctx
         .now
         .unix_timestamp()
@@ -315,6 +347,7 @@ async fn audit_issue(
     device: &Device,
     user: &User,
     client_id: &ClientId,
+    grant: &str,
 ) {
     let event = ActionContext::new(Actor::User(user.id.to_string()))
         .with_correlation_id(ctx.correlation_id.clone())
@@ -327,7 +360,7 @@ async fn audit_issue(
                 "deviceId": device.device_id,
                 "userId": user.id,
                 "clientId": client_id,
-                "grant": "password",
+                "grant": grant,
                 "windowsApiVersion": g.windows_api_version.as_deref().map(shown),
                 "tgtRequested": g.tgt,
             }),

@@ -17,7 +17,9 @@ pub(crate) struct PrtResponse {
     /// The PRT.
     pub refresh_token: String,
     pub refresh_token_expires_in: u64,
-    pub session_key_jwe: String,
+    /// A new session key sealed to the transport key; absent on renewal (the key stays).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_key_jwe: Option<String>,
     pub id_token: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_info: Option<String>,
@@ -35,16 +37,41 @@ impl std::fmt::Debug for PrtResponse {
     }
 }
 
-impl PrtResponse {
-    /// `200` with the JSON body and the token endpoint's no-caching headers.
+/// What a `jwt-bearer` PRT request answers.
+#[derive(Debug)]
+pub(crate) enum PrtAnswer {
+    /// The device-signed request: the PRT response as plain JSON.
+    Plain(PrtResponse),
+    /// A session-key-signed request: the token response (a renewed PRT or access
+    /// tokens) as the compact JWE of PROTOCOLS.md §5.5, encrypted under the session key.
+    Encrypted(EncryptedBody),
+}
+
+/// A compact JWE response body. It is encrypted, but `Debug` still shows only its length.
+pub(crate) struct EncryptedBody(pub String);
+
+impl std::fmt::Debug for EncryptedBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EncryptedBody({} bytes)", self.0.len())
+    }
+}
+
+impl PrtAnswer {
+    /// `200` with the body and the token endpoint's no-caching headers. The JWE goes out
+    /// as `application/jose` (RFC 7516 §9.2.1's type for compact serialisation); clients
+    /// read the body whatever the type (roadtx: a body starting `{"` is JSON, anything
+    /// else a JWE).
     pub(crate) fn into_http(self) -> Response {
-        let body = serde_json::to_string(&self).unwrap_or_default();
+        let (body, content_type) = match self {
+            Self::Plain(r) => (
+                serde_json::to_string(&r).unwrap_or_default(),
+                "application/json; charset=utf-8",
+            ),
+            Self::Encrypted(EncryptedBody(jwe)) => (jwe, "application/jose"),
+        };
         let mut http = (StatusCode::OK, body).into_response();
         let headers = http.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json; charset=utf-8"),
-        );
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
         http
@@ -64,7 +91,7 @@ mod tests {
             expires_on: "1760000000".into(),
             refresh_token: "prt-secret".into(),
             refresh_token_expires_in: 1_209_599,
-            session_key_jwe: "jwe-secret".into(),
+            session_key_jwe: Some("jwe-secret".into()),
             id_token: "a.b.c".into(),
             client_info: None,
             device_tenant_id: "t".into(),
