@@ -362,4 +362,17 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
     },
+    /// Primary Refresh Tokens over TLS: PRT issuances/s (device-signed password request)
+    /// and PRT-to-access-token exchanges/s (session-key-signed request, encrypted answer),
+    /// with latency percentiles, next to the argon2id and RS256 ceilings.
+    ///
+    /// Example: cerulean bench prt --seconds 10 --concurrency 32
+    Prt {
+        /// Seconds per scenario.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Concurrent clients, each with its own user and joined device.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+    },
 }

@@ -4,6 +4,7 @@ mod authority;
 mod baseline;
 mod drs;
 mod load;
+mod prt;
 mod seed;
 mod server_process;
 
@@ -50,6 +51,17 @@ pub async fn run(global: &GlobalArgs, command: BenchCommand) -> anyhow::Result<(
             concurrency,
         } => {
             drs::run(drs::Options {
+                seconds,
+                concurrency,
+                database_url: global.database_url.clone(),
+            })
+            .await?;
+        }
+        BenchCommand::Prt {
+            seconds,
+            concurrency,
+        } => {
+            prt::run(prt::Options {
                 seconds,
                 concurrency,
                 database_url: global.database_url.clone(),
