@@ -217,3 +217,62 @@ def test_prt_request_with_password(r, cwd):
                "-u", alice["upn"], "-p", "wrong")
     assert not saved.exists(), explain(proc)
     assert "AADSTS50126" in proc.stdout + proc.stderr, explain(proc)
+
+
+def joined_with_prt(r: dict, cwd: Path, name: str) -> tuple[str, dict]:
+    """A joined device and alice's PRT for it (roadtx.prt), as `prt -a request` saves it."""
+    drs_token(r, cwd)
+    proc = run(r, cwd, "device", "-a", "join", "-n", name, "-d", r["tenant_domain"])
+    assert proc.returncode == 0, explain(proc)
+    device_id = device_id_printed(proc)
+    alice = r["users"]["alice"]
+    proc = run(r, cwd, "prt", "-a", "request", "-c", f"{name}.pem", "-k", f"{name}.key",
+               "-u", alice["upn"], "-p", alice["password"])
+    assert proc.returncode == 0, explain(proc)
+    return device_id, json.loads((cwd / "roadtx.prt").read_text())
+
+
+def test_gettokens_with_prt_cookie(r, cwd):
+    """`gettokens --prt … --prt-sessionkey … -r msgraph` (INTEROP §4.3, PROTOCOLS §5.6):
+    srv_challenge, then /authorize with the `x-ms-RefreshTokenCredential` cookie (KDF v2,
+    and KDF v1 with --kdf-v1); the 302 carries a code roadtx redeems. The tokens are
+    alice's, bound to the device."""
+    device_id, prt = joined_with_prt(r, cwd, "interop-sso")
+    for extra in ([], ["--kdf-v1"]):
+        auth = cwd / ".roadtools_auth"
+        if auth.exists():
+            auth.unlink()
+        proc = run(r, cwd, "gettokens", "--prt", prt["refresh_token"],
+                   "--prt-sessionkey", prt["session_key"], "-r", "msgraph", *extra)
+        assert proc.returncode == 0, explain(proc)
+        assert auth.exists(), explain(proc)
+        at = rig.jwt_claims(tokens(cwd)["accessToken"])
+        assert at["deviceid"] == device_id, at
+        assert at["upn"] == r["users"]["alice"]["upn"], at
+
+    # A wrong session key: no code, roadtx says so and saves nothing.
+    (cwd / ".roadtools_auth").unlink()
+    proc = run(r, cwd, "gettokens", "--prt", prt["refresh_token"],
+               "--prt-sessionkey", "00" * 32, "-r", "msgraph")
+    assert not (cwd / ".roadtools_auth").exists(), explain(proc)
+    assert "No authentication code was returned" in proc.stdout, explain(proc)
+
+
+def test_deviceauth_gets_a_device_token(r, cwd):
+    """`deviceauth -c X.pem -k X.key` (INTEROP §4.5, PROTOCOLS §5.7): the device-key-signed
+    request with inner grant_type device_token; the access token is the device's own
+    (`oid` its object id, `deviceid`, `idtyp: device`, no user)."""
+    drs_token(r, cwd)
+    proc = run(r, cwd, "device", "-a", "join", "-n", "interop-devauth", "-d", r["tenant_domain"])
+    assert proc.returncode == 0, explain(proc)
+    device_id = device_id_printed(proc)
+    (cwd / ".roadtools_auth").unlink()
+    proc = run(r, cwd, "deviceauth", "-c", "interop-devauth.pem", "-k", "interop-devauth.key",
+               "-r", "msgraph", "-t", r["tenant_domain"])
+    assert proc.returncode == 0, explain(proc)
+    at = rig.jwt_claims(tokens(cwd)["accessToken"])
+    assert at["deviceid"] == device_id, at
+    assert at["idtyp"] == "device", at
+    assert "upn" not in at, at
+    device = graph_device(r, device_id)
+    assert device is not None and at["oid"] == device["id"], (at, device)

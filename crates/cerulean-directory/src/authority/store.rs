@@ -16,7 +16,7 @@ use super::keys::SigningKey;
 use super::lockout::LockoutState;
 use super::prt::PrimaryRefreshToken;
 use crate::audit::AuditEvent;
-use crate::ids::{TenantId, UserId};
+use crate::ids::{DeviceObjectId, TenantId, UserId};
 use crate::store::StoreResult;
 
 /// A pure state transition applied inside the store's transaction (used for lockout, whose
@@ -122,6 +122,23 @@ pub trait AuthorityStore: Send + Sync {
         &self,
         token_hash: &str,
     ) -> StoreResult<Option<PrimaryRefreshToken>>;
+
+    /// Revokes one PRT (the one a renewal replaces); `true` if it was live before.
+    async fn revoke_primary_refresh_token(&self, token_hash: &str) -> StoreResult<bool>;
+    /// Revokes every PRT bound to the device (disabled or deleted); returns how many were
+    /// live before. Revoked rows stay revoked if the device is enabled again.
+    async fn revoke_device_primary_refresh_tokens(
+        &self,
+        tenant: TenantId,
+        device: DeviceObjectId,
+    ) -> StoreResult<u64>;
+    /// Revokes every PRT of the user (disabled, or password reset); returns how many were
+    /// live before.
+    async fn revoke_user_primary_refresh_tokens(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> StoreResult<u64>;
 
     // ── housekeeping ────────────────────────────────────────────────────────────────
     /// Deletes expired codes, tokens, sessions, keys and used nonces; returns how many

@@ -119,7 +119,8 @@ impl Directory {
     }
 
     /// Enables or disables a device (Graph's `accountEnabled`). A disabled device gets no
-    /// tokens; nothing is written if it already is as asked.
+    /// tokens; nothing is written if it already is as asked. Disabling revokes the
+    /// device's PRTs (right after the device is written).
     pub async fn set_device_enabled(
         &self,
         ctx: &ActionContext,
@@ -132,14 +133,22 @@ impl Directory {
         } else {
             "device.disable"
         };
-        self.edit_device(ctx, tenant, id, action, |device| {
-            if device.enabled == enabled {
-                return Ok(None);
-            }
-            device.enabled = enabled;
-            Ok(Some(json!({ "deviceId": device.device_id })))
-        })
-        .await
+        let device = self
+            .edit_device(ctx, tenant, id, action, |device| {
+                if device.enabled == enabled {
+                    return Ok(None);
+                }
+                device.enabled = enabled;
+                Ok(Some(json!({ "deviceId": device.device_id })))
+            })
+            .await?;
+        if !enabled {
+            // Its PRTs stay refused even if the device is enabled again.
+            self.store
+                .revoke_device_primary_refresh_tokens(tenant, id)
+                .await?;
+        }
+        Ok(device)
     }
 
     /// Changes a device's properties on an administrator's behalf.
@@ -207,6 +216,9 @@ impl Directory {
                 key: id.to_string(),
             });
         }
+        self.store
+            .revoke_device_primary_refresh_tokens(tenant, id)
+            .await?;
         Ok(device)
     }
 

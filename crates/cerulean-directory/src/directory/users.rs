@@ -109,7 +109,8 @@ impl Directory {
         Ok(self.store.users(tenant).await?)
     }
 
-    /// Sets a new password (admin reset or self-service change).
+    /// Sets a new password (admin reset or self-service change) and revokes the user's
+    /// PRTs.
     pub async fn set_password(
         &self,
         ctx: &ActionContext,
@@ -122,12 +123,17 @@ impl Directory {
         current.password_hash =
             Some(hash_blocking(&self.hasher, &self.hash_permits, password).await?);
         current.password_changed_at = Some(self.clock.now());
-        self.write_user(ctx, current, "user.password.set", json!({}))
-            .await
+        let user = self
+            .write_user(ctx, current, "user.password.set", json!({}))
+            .await?;
+        self.store
+            .revoke_user_primary_refresh_tokens(tenant, user.id)
+            .await?;
+        Ok(user)
     }
 
     /// Enables or disables a user. Disabled users cannot sign in; their tokens stop
-    /// working at next use.
+    /// working at next use, and disabling revokes their PRTs.
     pub async fn set_user_enabled(
         &self,
         ctx: &ActionContext,
@@ -145,7 +151,13 @@ impl Directory {
         } else {
             "user.disable"
         };
-        self.write_user(ctx, current, action, json!({})).await
+        let user = self.write_user(ctx, current, action, json!({})).await?;
+        if !enabled {
+            self.store
+                .revoke_user_primary_refresh_tokens(tenant, user.id)
+                .await?;
+        }
+        Ok(user)
     }
 
     /// Replaces a user's directory roles.

@@ -241,6 +241,19 @@ impl AuthorityStore for StubStore {
     ) -> StoreResult<Option<cerulean_directory::authority::PrimaryRefreshToken>> {
         Err(down())
     }
+    async fn revoke_primary_refresh_token(&self, _: &str) -> StoreResult<bool> {
+        Err(down())
+    }
+    async fn revoke_device_primary_refresh_tokens(
+        &self,
+        _: TenantId,
+        _: cerulean_directory::DeviceObjectId,
+    ) -> StoreResult<u64> {
+        Err(down())
+    }
+    async fn revoke_user_primary_refresh_tokens(&self, _: TenantId, _: UserId) -> StoreResult<u64> {
+        Err(down())
+    }
     async fn purge_expired(&self, _: OffsetDateTime) -> StoreResult<u64> {
         Err(down())
     }

@@ -16,7 +16,7 @@
 use cerulean_crypto::b64::b64url_encode;
 use cerulean_crypto::{CryptoError, random_token};
 use cerulean_directory::authority::AuthContext;
-use cerulean_directory::{Application, ClientId, TenantId, User};
+use cerulean_directory::{Application, ClientId, Device, TenantId, User};
 use cerulean_proto::EndpointVersion;
 use cerulean_proto::claims::{AccessTokenClaims, IdTokenClaims};
 use sha2::{Digest, Sha256};
@@ -177,6 +177,58 @@ pub(crate) fn app_access_token(
         roles: Some(Vec::new()),
         scp: None,
         sub: client_id,
+        tid: tenant.0,
+        tenant_region_scope: None,
+        unique_name: None,
+        upn: None,
+        preferred_username: None,
+        uti: Some(random_token(16)?),
+        ver: version_str(version).into(),
+    })
+}
+
+/// Claims of a device-only access token (PROTOCOLS.md §5.7): the device principal, no
+/// user. `oid`/`sub` are the device's object id, `deviceid` its device id, `idtyp`
+/// `device` (no `upn`, so validation treats it as app-only and checks the device).
+pub(crate) fn device_access_token(
+    m: &Minting<'_>,
+    device: &Device,
+    client_id: ClientId,
+    audience: &Audience,
+    endpoint: EndpointVersion,
+    lifetime: Duration,
+) -> Result<AccessTokenClaims, CryptoError> {
+    let version = access_token_version(audience, endpoint);
+    let (iat, exp) = m.times(lifetime);
+    let tenant = device.tenant_id;
+    let client = client_id.to_string();
+    Ok(AccessTokenClaims {
+        aud: audience.aud.clone(),
+        iss: issuer(m.base, &tenant, version),
+        iat,
+        nbf: iat,
+        exp,
+        acr: None,
+        amr: None,
+        appid: Some(client.clone()),
+        appidacr: Some("0".into()),
+        azp: Some(client),
+        azpacr: Some("0".into()),
+        deviceid: Some(device.device_id.0.hyphenated().to_string()),
+        family_name: None,
+        given_name: None,
+        idp: Some(issuer(m.base, &tenant, EndpointVersion::V1)),
+        idtyp: Some("device".into()),
+        ipaddr: m.ip.clone(),
+        name: None,
+        oid: Some(device.object_id.0),
+        onprem_sid: None,
+        puid: None,
+        pwd_exp: None,
+        pwd_url: None,
+        roles: None,
+        scp: None,
+        sub: device.object_id.0.hyphenated().to_string(),
         tid: tenant.0,
         tenant_region_scope: None,
         unique_name: None,

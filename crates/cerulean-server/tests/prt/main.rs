@@ -7,7 +7,9 @@
 #[allow(dead_code)]
 mod support;
 
+mod device_token;
 mod prt_support;
 mod refusals;
 mod request;
 mod session;
+mod sso;

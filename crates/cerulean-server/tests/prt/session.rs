@@ -15,14 +15,18 @@ use crate::support::*;
 const AZURE_CLI: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 
 /// A device with alice's PRT and its session key.
-struct Held {
-    device: Device,
-    prt: String,
-    key: SecretBytes,
+pub(crate) struct Held {
+    pub device: Device,
+    pub prt: String,
+    pub key: SecretBytes,
 }
 
-async fn held(rig: &Rig) -> Held {
-    let device = Device::join(rig).await;
+pub(crate) async fn held(rig: &Rig) -> Held {
+    held_on(rig, Device::join(rig).await).await
+}
+
+/// A new PRT for alice on an already-joined device.
+async fn held_on(rig: &Rig, device: Device) -> Held {
     let request = alice_request(rig, &device, X5c::String).await;
     let (status, body) = post_prt(rig, "common", &request).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -71,7 +75,7 @@ fn prtauth_claims(nonce: Option<&str>, prt: &str, iat: i64) -> Value {
     claims
 }
 
-fn sign(key: &SecretBytes, claims: &Value, kdf: KdfVersion) -> String {
+pub(crate) fn sign(key: &SecretBytes, claims: &Value, kdf: KdfVersion) -> String {
     let mut header = Map::new();
     header.insert("typ".into(), json!("JWT"));
     if kdf == KdfVersion::V1 {
@@ -120,7 +124,7 @@ async fn post_session(
     )
 }
 
-async fn device_row(rig: &Rig, device: &Device) -> cerulean_directory::Device {
+pub(crate) async fn device_row(rig: &Rig, device: &Device) -> cerulean_directory::Device {
     rig.server
         .directory
         .device_by_certificate(&device.joined.cert_der)
@@ -159,11 +163,15 @@ async fn renew_and_check(kdf: KdfVersion, tenant: &str) {
     let row = device_row(&rig, &h.device).await;
     assert_eq!(id["deviceid"], row.device_id.to_string());
 
-    // The renewed PRT works with the same session key.
+    // The renewed PRT works with the same session key; the one it replaced is revoked.
     let claims = renew_claims(&nonce(&rig).await, renewed);
     let request = sign(&h.key, &claims, kdf);
     let (status, body) = post_session(&rig, tenant, &h.key, &request).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    let claims = renew_claims(&nonce(&rig).await, &h.prt);
+    let request = sign(&h.key, &claims, kdf);
+    let (status, body) = post_session(&rig, tenant, &h.key, &request).await;
+    assert_error(status, &body, "invalid_grant", "AADSTS70008");
 }
 
 fn claims_of(token: &Value) -> Value {
@@ -271,9 +279,11 @@ async fn forged_unknown_and_replayed_requests_are_refused() {
     let garbage = sign(&h.key, &renew_claims("x", &h.prt), KdfVersion::V2);
     let (status, body) = post_session(&rig, "common", &h.key, &garbage).await;
     assert_error(status, &body, "invalid_grant", "request_nonce");
+    // (prtauth, not a renewal: a renewal would revoke the PRT it replaces.)
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let good = sign(
         &h.key,
-        &renew_claims(&nonce(&rig).await, &h.prt),
+        &prtauth_claims(Some(&nonce(&rig).await), &h.prt, now),
         KdfVersion::V2,
     );
     let (status, body) = post_session(&rig, "common", &h.key, &good).await;
@@ -308,6 +318,17 @@ async fn forged_unknown_and_replayed_requests_are_refused() {
     }
 }
 
+/// A prtauth request (which does not replace the PRT) for Graph.
+async fn prtauth(rig: &Rig, h: &Held) -> (StatusCode, Value) {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let request = sign(
+        &h.key,
+        &prtauth_claims(Some(&nonce(rig).await), &h.prt, now),
+        KdfVersion::V2,
+    );
+    post_session(rig, "common", &h.key, &request).await
+}
+
 #[tokio::test]
 async fn a_disabled_device_or_user_ends_the_prt() {
     let rig = Rig::start().await;
@@ -319,61 +340,65 @@ async fn a_disabled_device_or_user_ends_the_prt() {
         .set_device_enabled(&ops(), rig.tenant(), row.object_id, false)
         .await
         .unwrap();
+    // Disabling revoked the PRT in the store.
     let request = sign(
         &h.key,
         &renew_claims(&nonce(&rig).await, &h.prt),
         KdfVersion::V2,
     );
     let (status, body) = post_session(&rig, "common", &h.key, &request).await;
-    assert_error(status, &body, "invalid_grant", "AADSTS135011");
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let request = sign(
-        &h.key,
-        &prtauth_claims(Some(&nonce(&rig).await), &h.prt, now),
-        KdfVersion::V1,
-    );
-    let (status, body) = post_session(&rig, "common", &h.key, &request).await;
-    assert_error(status, &body, "invalid_grant", "AADSTS135011");
+    assert_error(status, &body, "invalid_grant", "AADSTS70008");
+    let (status, body) = prtauth(&rig, &h).await;
+    assert_error(status, &body, "invalid_grant", "AADSTS70008");
     // The device-signed request is refused too.
     let request = alice_request(&rig, &h.device, X5c::String).await;
     let (status, body) = post_prt(&rig, "common", &request).await;
     assert_error(status, &body, "invalid_grant", "AADSTS135011");
 
+    // Enabled again: the old PRT stays refused; a new sign-in gets one that works.
     directory
         .set_device_enabled(&ops(), rig.tenant(), row.object_id, true)
         .await
         .unwrap();
-    let request = sign(
-        &h.key,
-        &renew_claims(&nonce(&rig).await, &h.prt),
-        KdfVersion::V2,
-    );
-    let (status, body) = post_session(&rig, "common", &h.key, &request).await;
+    let (status, body) = prtauth(&rig, &h).await;
+    assert_error(status, &body, "invalid_grant", "AADSTS70008");
+    let h = held_on(&rig, h.device).await;
+    let (status, body) = prtauth(&rig, &h).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
     directory
         .set_user_enabled(&ops(), rig.tenant(), rig.fx.alice.id, false)
         .await
         .unwrap();
-    let request = sign(
-        &h.key,
-        &renew_claims(&nonce(&rig).await, &h.prt),
-        KdfVersion::V2,
-    );
-    let (status, body) = post_session(&rig, "common", &h.key, &request).await;
-    assert_error(status, &body, "invalid_grant", "AADSTS50057");
-
-    let events = directory
-        .store()
-        .audit_events(&cerulean_directory::AuditQuery {
-            tenant_id: Some(rig.tenant()),
-            action_prefix: Some("prt.use".into()),
-            since: None,
-            limit: 50,
-        })
+    let (status, body) = prtauth(&rig, &h).await;
+    assert_error(status, &body, "invalid_grant", "AADSTS70008");
+    // Enabling the user again does not bring the PRT back.
+    directory
+        .set_user_enabled(&ops(), rig.tenant(), rig.fx.alice.id, true)
         .await
         .unwrap();
-    assert!(events.len() >= 3, "{events:?}");
+    let (status, body) = prtauth(&rig, &h).await;
+    assert_error(status, &body, "invalid_grant", "AADSTS70008");
+}
+
+#[tokio::test]
+async fn a_password_reset_ends_the_prt() {
+    let rig = Rig::start().await;
+    let h = held(&rig).await;
+    let (status, body) = prtauth(&rig, &h).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    rig.server
+        .directory
+        .set_password(
+            &ops(),
+            rig.tenant(),
+            rig.fx.alice.id,
+            &cerulean_crypto::SecretString::new("Fresh-Horse-Battery-9!".into()),
+        )
+        .await
+        .unwrap();
+    let (status, body) = prtauth(&rig, &h).await;
+    assert_error(status, &body, "invalid_grant", "AADSTS70008");
 }
 
 #[tokio::test]
@@ -386,11 +411,12 @@ async fn a_deleted_device_ends_the_prt() {
         .delete_device(&ops(), rig.tenant(), row.object_id)
         .await
         .unwrap();
+    // Deleting revoked the PRT in the store.
     let request = sign(
         &h.key,
         &renew_claims(&nonce(&rig).await, &h.prt),
         KdfVersion::V2,
     );
     let (status, body) = post_session(&rig, "common", &h.key, &request).await;
-    assert_error(status, &body, "invalid_grant", "AADSTS700003");
+    assert_error(status, &body, "invalid_grant", "AADSTS70008");
 }

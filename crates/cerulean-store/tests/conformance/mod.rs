@@ -85,6 +85,7 @@ macro_rules! conformance_tests {
             nonce_is_consumed_once,
             concurrent_nonce_consumptions_have_one_winner,
             primary_refresh_tokens_insert_fetch_purge,
+            primary_refresh_tokens_revocation,
             concurrent_code_redemptions_have_one_winner,
             concurrent_refresh_redemptions_have_one_winner,
             rotation_racing_reuse_revokes_the_successor,

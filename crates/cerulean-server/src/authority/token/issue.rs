@@ -154,6 +154,33 @@ pub(crate) async fn app_token(
     Ok(response)
 }
 
+/// A device-only access token (PROTOCOLS.md §5.7) for `client_id` and the target: no
+/// refresh or id token.
+pub(crate) async fn device_token(
+    ctx: &TokenCtx<'_>,
+    device: &cerulean_directory::Device,
+    client_id: cerulean_directory::ClientId,
+    target: &Resolved,
+) -> Result<TokenResponse, OAuthError> {
+    let lifetimes = &ctx.state.authority.lifetimes;
+    let key = signing_key(ctx, device.tenant_id).await?;
+    let claims = tokens::device_access_token(
+        &minting(ctx),
+        device,
+        client_id,
+        &target.audience,
+        ctx.version,
+        lifetimes.access_token,
+    )
+    .map_err(|e| unavailable("minting", e))?;
+    let access_token = key
+        .sign(&claims, claims.ver == "1.0")
+        .map_err(|e| unavailable("signing", e))?;
+    let mut response = base_response(ctx, target);
+    response.access_token = Some(access_token);
+    Ok(response)
+}
+
 /// `token_type`, the four times, `scope` and (v1) `resource`.
 fn base_response(ctx: &TokenCtx<'_>, target: &Resolved) -> TokenResponse {
     let lifetime = ctx.state.authority.lifetimes.access_token;

@@ -4,18 +4,21 @@
 //! session the code is issued at once (single sign-on); otherwise the sign-in pages start.
 //! The steps after sign-in (`continue_after_auth`) are shared with the sign-in handler.
 //!
-//! A PRT-cookie/header SSO path (`x-ms-RefreshTokenCredential`, PROTOCOLS.md §5.6) slots in
-//! at [`sso_identity`]: it is one more way to obtain an `AuthContext` before the session
-//! cookie is consulted, and everything after it (consent, code, delivery) is shared.
+//! The PRT SSO credential (`x-ms-RefreshTokenCredential` header or cookie, PROTOCOLS.md
+//! §5.6) is consulted at [`sso_identity`] before the session cookie: one more way to obtain
+//! an `AuthContext` (carrying the device id), and everything after it (consent, code,
+//! delivery) is shared. A bad credential only means the normal sign-in.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use cerulean_proto::EndpointVersion;
 use cerulean_proto::aadsts;
 use cerulean_proto::oauth2::{ErrorCode, OAuthError, Prompt, parse_form_body};
 
-use super::cookies::csrf_or_new;
+use super::super::token::{TokenCtx, verify_session_jws};
+use super::cookies::{csrf_or_new, prt_credential};
 use super::flow::{Flow, FlowKind};
 use super::pages::{self, FormCtx};
 use super::respond::{self, look_for};
@@ -68,11 +71,14 @@ async fn start(ctx: Ctx, segment: &str, v2: bool, pairs: &[(String, String)]) ->
     }
 }
 
-/// Who is already signed in for this request, if anyone: today the session cookie. A
-/// session of another tenant than the one named, or of another user than `login_hint`,
-/// does not count.
+/// Who is already signed in for this request, if anyone: a valid PRT credential
+/// (`x-ms-RefreshTokenCredential`), else the session cookie. A sign-in of another tenant
+/// than the one named, or of another user than `login_hint`, does not count.
 async fn sso_identity(ctx: &Ctx, authz: &Authorize) -> Option<Signed> {
-    let signed = session::current(&ctx.state, ctx.jar, &ctx.headers).await?;
+    let signed = match prt_identity(ctx, authz).await {
+        Some(signed) => signed,
+        None => session::current(&ctx.state, ctx.jar, &ctx.headers).await?,
+    };
     if let Some(tenant) = authz.scope.tenant() {
         if tenant.id != signed.user.tenant_id {
             return None;
@@ -84,6 +90,40 @@ async fn sso_identity(ctx: &Ctx, authz: &Authorize) -> Option<Signed> {
         }
     }
     Some(signed)
+}
+
+/// The PRT SSO credential (PROTOCOLS.md §5.6), verified like a session-key-signed token
+/// request (the PRT live, the signature under its session key, a fresh nonce or `iat`, its
+/// device and user still enabled). Any failure is `None`: the normal sign-in follows, never
+/// an error page. The credential's sign-in carries the device id into the code.
+async fn prt_identity(ctx: &Ctx, authz: &Authorize) -> Option<Signed> {
+    let credential = prt_credential(&ctx.headers)?;
+    let token_ctx = TokenCtx {
+        state: &ctx.state,
+        scope: authz.scope.clone(),
+        version: if authz.v2 {
+            EndpointVersion::V2
+        } else {
+            EndpointVersion::V1
+        },
+        base: ctx.base.clone(),
+        correlation_id: ctx.correlation.as_str().to_owned(),
+        ip: None,
+        now: ctx.state.directory.clock().now(),
+    };
+    match verify_session_jws(&token_ctx, &credential).await {
+        Ok(verified) => Some(Signed {
+            auth: verified.auth(),
+            user: verified.user,
+        }),
+        Err(e) => {
+            tracing::info!(
+                error_code = ?e.error_codes.first(),
+                "the PRT credential at authorize was not accepted; falling back to sign-in"
+            );
+            None
+        }
+    }
 }
 
 /// `prompt=none` with a session: a code, or an error when consent would be needed.

@@ -94,6 +94,18 @@ impl Jar {
 }
 
 /// The first cookie named `name`, if its value is a plain token.
+/// The PRT SSO credential (PROTOCOLS.md §5.6): the `x-ms-RefreshTokenCredential` header,
+/// else the cookie of that name (set by the browser's SSO extension, so unprefixed).
+pub fn prt_credential(headers: &HeaderMap) -> Option<String> {
+    const NAME: &str = "x-ms-RefreshTokenCredential";
+    headers
+        .get(NAME)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .or_else(|| read(headers, NAME))
+}
+
 fn read(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)

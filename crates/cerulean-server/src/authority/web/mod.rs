@@ -138,6 +138,7 @@ pub(crate) struct Ctx {
     pub jar: Jar,
     pub headers: HeaderMap,
     pub correlation: CorrelationId,
+    pub base: PublicBase,
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -151,6 +152,7 @@ impl FromRequestParts<AppState> for Ctx {
             jar: Jar::for_base(&base),
             headers: parts.headers.clone(),
             correlation,
+            base,
         })
     }
 }

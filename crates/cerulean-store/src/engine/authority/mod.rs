@@ -209,6 +209,32 @@ macro_rules! impl_authority_store {
             > {
                 $crate::engine::authority::prt::primary_refresh_token(self, token_hash).await
             }
+            async fn revoke_primary_refresh_token(
+                &self,
+                token_hash: &str,
+            ) -> cerulean_directory::StoreResult<bool> {
+                $crate::engine::authority::prt::revoke_primary_refresh_token(self, token_hash).await
+            }
+            async fn revoke_device_primary_refresh_tokens(
+                &self,
+                tenant: cerulean_directory::TenantId,
+                device: cerulean_directory::DeviceObjectId,
+            ) -> cerulean_directory::StoreResult<u64> {
+                $crate::engine::authority::prt::revoke_device_primary_refresh_tokens(
+                    self, tenant, device,
+                )
+                .await
+            }
+            async fn revoke_user_primary_refresh_tokens(
+                &self,
+                tenant: cerulean_directory::TenantId,
+                user: cerulean_directory::UserId,
+            ) -> cerulean_directory::StoreResult<u64> {
+                $crate::engine::authority::prt::revoke_user_primary_refresh_tokens(
+                    self, tenant, user,
+                )
+                .await
+            }
             async fn purge_expired(
                 &self,
                 now: time::OffsetDateTime,

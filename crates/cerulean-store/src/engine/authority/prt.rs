@@ -4,6 +4,8 @@
 use cerulean_directory::StoreResult;
 use cerulean_directory::authority::{PrimaryRefreshToken, SealedSessionKey};
 
+use cerulean_directory::{DeviceObjectId, TenantId, UserId};
+
 use crate::codec::{Arg, Columns, Reader, id_text, micros, to_json};
 use crate::engine::Backend;
 
@@ -49,6 +51,56 @@ pub(crate) async fn primary_refresh_token<B: Backend>(
         .as_ref()
         .map(decode)
         .transpose()
+}
+
+const REVOKE_ONE: &str = "UPDATE primary_refresh_tokens SET revoked = $2 \
+     WHERE token_hash = $1 AND revoked = $3";
+const REVOKE_DEVICE: &str = "UPDATE primary_refresh_tokens SET revoked = $3 \
+     WHERE tenant_id = $1 AND device_object_id = $2 AND revoked = $4";
+const REVOKE_USER: &str = "UPDATE primary_refresh_tokens SET revoked = $3 \
+     WHERE tenant_id = $1 AND user_id = $2 AND revoked = $4";
+
+/// Revokes one PRT (the one a renewal replaces); `true` if it was live before.
+pub(crate) async fn revoke_primary_refresh_token<B: Backend>(
+    b: &B,
+    token_hash: &str,
+) -> StoreResult<bool> {
+    let args: Vec<Arg> = vec![token_hash.into(), true.into(), false.into()];
+    let mut tx = b.begin_write().await?;
+    let n = b.execute(&mut tx, REVOKE_ONE, args).await?;
+    b.commit(tx).await?;
+    Ok(n > 0)
+}
+
+/// Revokes every PRT bound to the device; returns how many were not revoked before.
+pub(crate) async fn revoke_device_primary_refresh_tokens<B: Backend>(
+    b: &B,
+    tenant: TenantId,
+    device: DeviceObjectId,
+) -> StoreResult<u64> {
+    revoke_where(b, REVOKE_DEVICE, id_text(&tenant.0), id_text(&device.0)).await
+}
+
+/// Revokes every PRT of the user; returns how many were not revoked before.
+pub(crate) async fn revoke_user_primary_refresh_tokens<B: Backend>(
+    b: &B,
+    tenant: TenantId,
+    user: UserId,
+) -> StoreResult<u64> {
+    revoke_where(b, REVOKE_USER, id_text(&tenant.0), id_text(&user.0)).await
+}
+
+async fn revoke_where<B: Backend>(
+    b: &B,
+    sql: &str,
+    tenant: String,
+    key: String,
+) -> StoreResult<u64> {
+    let args: Vec<Arg> = vec![tenant.into(), key.into(), true.into(), false.into()];
+    let mut tx = b.begin_write().await?;
+    let n = b.execute(&mut tx, sql, args).await?;
+    b.commit(tx).await?;
+    Ok(n)
 }
 
 fn decode<R: Columns>(row: &R) -> StoreResult<PrimaryRefreshToken> {

@@ -73,3 +73,93 @@ pub async fn primary_refresh_tokens_insert_fetch_purge(store: Arc<dyn Store>) {
         Some(live)
     );
 }
+
+/// Revocation by device, by user and one by one: only the matching live rows change,
+/// revoked rows stay revoked, and the counts say how many were live.
+pub async fn primary_refresh_tokens_revocation(store: Arc<dyn Store>) {
+    let (tenant, user) = tenant_and_user(&store, "prt-revoke").await;
+    let other_user = UserId::random();
+    let device = DeviceObjectId::from(Uuid::new_v4());
+    let mut a = prt_model(tenant, user.id, 1_209_600);
+    a.device_object_id = device;
+    let mut b = prt_model(tenant, user.id, 1_209_600);
+    b.device_object_id = device;
+    let c = prt_model(tenant, user.id, 1_209_600);
+    let mut d = prt_model(tenant, other_user, 1_209_600);
+    d.device_object_id = device;
+    let e = prt_model(tenant, other_user, 1_209_600);
+    for p in [&a, &b, &c, &d, &e] {
+        store.insert_primary_refresh_token(p).await.unwrap();
+    }
+    let revoked = |hash: String| {
+        let store = store.clone();
+        async move {
+            store
+                .primary_refresh_token(&hash)
+                .await
+                .unwrap()
+                .unwrap()
+                .revoked
+        }
+    };
+
+    // One by one.
+    assert!(
+        store
+            .revoke_primary_refresh_token(&a.token_hash)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .revoke_primary_refresh_token(&a.token_hash)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .revoke_primary_refresh_token(&secret_hash())
+            .await
+            .unwrap()
+    );
+    assert!(revoked(a.token_hash.clone()).await);
+    assert!(!revoked(b.token_hash.clone()).await);
+
+    // By device: b and d (a was revoked already); not in another tenant.
+    assert_eq!(
+        store
+            .revoke_device_primary_refresh_tokens(TenantId::random(), device)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .revoke_device_primary_refresh_tokens(tenant, device)
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(revoked(b.token_hash.clone()).await);
+    assert!(revoked(d.token_hash.clone()).await);
+    assert!(!revoked(c.token_hash.clone()).await);
+    assert!(!revoked(e.token_hash.clone()).await);
+
+    // By user: c only (a and b were revoked already); the other user's e stays live.
+    assert_eq!(
+        store
+            .revoke_user_primary_refresh_tokens(tenant, user.id)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(revoked(c.token_hash.clone()).await);
+    assert!(!revoked(e.token_hash.clone()).await);
+    assert_eq!(
+        store
+            .revoke_user_primary_refresh_tokens(tenant, user.id)
+            .await
+            .unwrap(),
+        0
+    );
+}

@@ -14,17 +14,21 @@
 //!    tenant segment admits the device's tenant.
 //! 4. `request_nonce` is a nonce this deployment issued, unexpired, and unused
 //!    ([`crate::nonce::NonceService::verify_and_consume`]).
-//! 5. The inner `grant_type`: only `password` so far (`username`, `password` go through
-//!    the same lockout-aware sign-in and error mapping as ROPC); the user must belong to
-//!    the device's tenant.
+//! 5. The inner `grant_type`: `password` (`username`, `password` go through the same
+//!    lockout-aware sign-in and error mapping as ROPC; the user must belong to the
+//!    device's tenant), or `device_token` (the device-only access token of
+//!    [`device_token`], PROTOCOLS.md §5.7; no PRT).
 //!
 //! Then a fresh 32-byte session key is sealed to the device's transport key
 //! (`session_key_jwe`) and, under the server's wrap key, into the PRT's store row; the
 //! PRT itself is `0.` and 32 random bytes (base64url), stored only as its hash.
 
+mod device_token;
 mod response;
 mod session;
 mod wrap;
+
+pub(crate) use session::verify as verify_session_jws;
 
 use cerulean_crypto::prt::{new_session_key, seal_session_key_at_rest, seal_session_key_jwe};
 use cerulean_crypto::{
@@ -84,9 +88,15 @@ pub(super) async fn grant(ctx: &TokenCtx<'_>, g: JwtBearerGrant) -> Result<PrtAn
     let (device, claims) = authenticate_device(ctx, &jws).await?;
     consume_nonce(ctx, &claims).await?;
     let inner = claim_str(&claims, "grant_type")?;
+    if inner == "device_token" {
+        return device_token::grant(ctx, &device, &claims)
+            .await
+            .map(PrtAnswer::Token);
+    }
     if inner != "password" {
         return Err(aadsts::malformed_request(format_args!(
-            "the PRT request grant_type '{}' is not supported yet; only 'password' is.",
+            "the PRT request grant_type '{}' is not supported yet; only 'password' and \
+             'device_token' are.",
             shown(inner)
         )));
     }

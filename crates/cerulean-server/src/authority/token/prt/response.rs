@@ -45,6 +45,8 @@ pub(crate) enum PrtAnswer {
     /// A session-key-signed request: the token response (a renewed PRT or access
     /// tokens) as the compact JWE of PROTOCOLS.md §5.5, encrypted under the session key.
     Encrypted(EncryptedBody),
+    /// A device-only token (PROTOCOLS.md §5.7): the ordinary token response, plain JSON.
+    Token(cerulean_proto::oauth2::TokenResponse),
 }
 
 /// A compact JWE response body. It is encrypted, but `Debug` still shows only its length.
@@ -68,6 +70,7 @@ impl PrtAnswer {
                 "application/json; charset=utf-8",
             ),
             Self::Encrypted(EncryptedBody(jwe)) => (jwe, "application/jose"),
+            Self::Token(r) => (r.to_json(), "application/json; charset=utf-8"),
         };
         let mut http = (StatusCode::OK, body).into_response();
         let headers = http.headers_mut();

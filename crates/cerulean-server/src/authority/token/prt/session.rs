@@ -14,13 +14,14 @@
 //! 5. Revocation at next use: the PRT's device must still exist and be enabled, and its
 //!    user exist and be enabled (fresh reads; refusals are audited as `prt.use`).
 //! 6. Inner `grant_type: refresh_token`. A `scope` with `aza` renews the PRT (same
-//!    session key, device, user and `amr`; a fresh 14-day expiry; the old PRT stays valid
-//!    until its own expiry); anything else gets access/id/refresh tokens for the
+//!    session key, device, user and `amr`; a fresh 14-day expiry; the old PRT is revoked
+//!    once the new one is stored); anything else gets access/id/refresh tokens for the
 //!    payload's `client_id` and `resource`/`scope`, bound to the device (`deviceid`).
 //!
 //! The answer is the compact JWE of §5.5 under KDFv1(session key, response ctx), in
 //! AES-256-CBC: libhimmelblau and AADInternals decrypt nothing else, roadtx either.
 
+use cerulean_crypto::SecretBytes;
 use cerulean_crypto::prt::{
     ResponseCipher, SessionJws, encrypt_response, open_session_key_at_rest,
 };
@@ -44,11 +45,96 @@ use super::{Mint, PrtAnswer, claim_str, consume_nonce, issue, wrap};
 /// How far `iat` may be from now when a request carries no nonce.
 const IAT_SKEW_SECS: i64 = 300;
 
+/// A session-key-signed JWS that passed steps 1–5: the PRT's row, its session key, the
+/// verified payload, and the PRT's device and user as read now.
+pub(crate) struct VerifiedPrt {
+    pub row: PrimaryRefreshToken,
+    pub session_key: SecretBytes,
+    pub claims: Map<String, Value>,
+    pub device: Device,
+    pub user: User,
+}
+
+impl VerifiedPrt {
+    /// The PRT's sign-in, bound to its device (`deviceid` in what is issued from it).
+    pub fn auth(&self) -> AuthContext {
+        AuthContext {
+            tenant_id: self.row.tenant_id,
+            user_id: self.row.user_id,
+            amr: self.row.amr.clone(),
+            auth_time: self.row.auth_time,
+            device_id: Some(self.device.device_id.0),
+        }
+    }
+}
+
 pub(super) async fn grant(
     ctx: &TokenCtx<'_>,
     g: &JwtBearerGrant,
     request: &str,
 ) -> Result<PrtAnswer, OAuthError> {
+    let verified = verify(ctx, request).await?;
+    let auth = verified.auth();
+    let VerifiedPrt {
+        row,
+        session_key,
+        claims,
+        device,
+        user,
+    } = verified;
+    let hash = row.token_hash.clone();
+
+    let inner = claim_str(&claims, "grant_type")?;
+    if inner != "refresh_token" {
+        return Err(aadsts::malformed_request(format_args!(
+            "the session-key-signed request's grant_type '{}' is not supported; only \
+             'refresh_token' is.",
+            shown(inner)
+        )));
+    }
+    let client_id = claim_str(&claims, "client_id")?;
+    let scope = optional_str(&claims, "scope")?;
+    let renewal = scope.is_some_and(|s| s.split_ascii_whitespace().any(|s| s == "aza"));
+    let plaintext = if renewal {
+        let client_id: ClientId = client_id
+            .parse()
+            .map_err(|_| aadsts::malformed_request("the PRT request's client_id is not a GUID."))?;
+        let mint = Mint {
+            device: &device,
+            user: &user,
+            auth: &auth,
+            client_id,
+            session_key: &session_key,
+            session_key_jwe: None,
+            grant: "prt_renewal",
+        };
+        let response = issue(ctx, g, mint).await?;
+        // The renewed PRT replaces this one.
+        ctx.state
+            .directory
+            .store()
+            .revoke_primary_refresh_token(&hash)
+            .await
+            .map_err(|e| unavailable("revoking the renewed PRT", e))?;
+        serde_json::to_vec(&response).map_err(|e| unavailable("serialising a PRT", e))?
+    } else {
+        let target = TokenTarget {
+            scope: scope.map(str::to_owned),
+            resource: optional_str(&claims, "resource")?.map(str::to_owned),
+        };
+        access(ctx, g, client_id, &target, &user, &auth)
+            .await?
+            .into_bytes()
+    };
+    let body = encrypt_response(&session_key, &plaintext, ResponseCipher::Aes256Cbc)
+        .map_err(|e| unavailable("encrypting the response", e))?;
+    Ok(PrtAnswer::Encrypted(EncryptedBody(body)))
+}
+
+/// Steps 1–5 for any session-key-signed JWS carrying a PRT in `refresh_token`: the
+/// token endpoint's requests and the `x-ms-RefreshTokenCredential` SSO credential at
+/// `/authorize` (PROTOCOLS.md §5.6).
+pub(crate) async fn verify(ctx: &TokenCtx<'_>, request: &str) -> Result<VerifiedPrt, OAuthError> {
     let jws = SessionJws::parse(request).map_err(|_| {
         aadsts::malformed_request(
             "the session-key-signed request is malformed: it needs alg HS256, a standard-base64 \
@@ -97,52 +183,13 @@ pub(super) async fn grant(
     let claims = verified.claims;
     fresh(ctx, &claims).await?;
     let (device, user) = live_device_and_user(ctx, &row).await?;
-
-    let inner = claim_str(&claims, "grant_type")?;
-    if inner != "refresh_token" {
-        return Err(aadsts::malformed_request(format_args!(
-            "the session-key-signed request's grant_type '{}' is not supported; only \
-             'refresh_token' is.",
-            shown(inner)
-        )));
-    }
-    let client_id = claim_str(&claims, "client_id")?;
-    let scope = optional_str(&claims, "scope")?;
-    let auth = AuthContext {
-        tenant_id: row.tenant_id,
-        user_id: row.user_id,
-        amr: row.amr.clone(),
-        auth_time: row.auth_time,
-        device_id: Some(device.device_id.0),
-    };
-    let renewal = scope.is_some_and(|s| s.split_ascii_whitespace().any(|s| s == "aza"));
-    let plaintext = if renewal {
-        let client_id: ClientId = client_id
-            .parse()
-            .map_err(|_| aadsts::malformed_request("the PRT request's client_id is not a GUID."))?;
-        let mint = Mint {
-            device: &device,
-            user: &user,
-            auth: &auth,
-            client_id,
-            session_key: &session_key,
-            session_key_jwe: None,
-            grant: "prt_renewal",
-        };
-        let response = issue(ctx, g, mint).await?;
-        serde_json::to_vec(&response).map_err(|e| unavailable("serialising a PRT", e))?
-    } else {
-        let target = TokenTarget {
-            scope: scope.map(str::to_owned),
-            resource: optional_str(&claims, "resource")?.map(str::to_owned),
-        };
-        access(ctx, g, client_id, &target, &user, &auth)
-            .await?
-            .into_bytes()
-    };
-    let body = encrypt_response(&session_key, &plaintext, ResponseCipher::Aes256Cbc)
-        .map_err(|e| unavailable("encrypting the response", e))?;
-    Ok(PrtAnswer::Encrypted(EncryptedBody(body)))
+    Ok(VerifiedPrt {
+        row,
+        session_key,
+        claims,
+        device,
+        user,
+    })
 }
 
 /// Access, id and refresh tokens for `client_id` and the target, in the normal shape.
