@@ -219,6 +219,36 @@ def test_prt_request_with_password(r, cwd):
     assert "AADSTS50126" in proc.stdout + proc.stderr, explain(proc)
 
 
+def test_prt_request_with_refresh_token(r, cwd):
+    """`prt -a request -r file` (INTEROP §4.4 item 4): the refresh token `gettokens` saved
+    in .roadtools_auth (issued to the Azure CLI) goes in the device-signed request as an
+    inner `grant_type: refresh_token` with client 29d9ed98-… (the broker, a FOCI sibling).
+    The PRT carries the sign-in the refresh token came from; the token is then spent."""
+    drs_token(r, cwd)
+    proc = run(r, cwd, "device", "-a", "join", "-n", "interop-prt-rt", "-d", r["tenant_domain"])
+    assert proc.returncode == 0, explain(proc)
+    device_id = device_id_printed(proc)
+    proc = run(r, cwd, "prt", "-a", "request", "-c", "interop-prt-rt.pem",
+               "-k", "interop-prt-rt.key", "-r", "file")
+    assert proc.returncode == 0, explain(proc)
+    saved = cwd / "roadtx.prt"
+    assert saved.exists(), explain(proc)
+    prt = json.loads(saved.read_text())
+    assert isinstance(prt["refresh_token"], str) and len(prt["refresh_token"]) >= 43, prt.keys()
+    assert len(bytes.fromhex(prt["session_key"])) == 32
+    claims = rig.jwt_claims(prt["id_token"])
+    assert claims["deviceid"] == device_id, claims
+    assert claims["aud"] == "29d9ed98-a469-4536-ade2-f981bc1d605e", claims
+    assert "pwd" in claims.get("amr", []), claims
+
+    # The refresh token was consumed: the same request again is reuse (AADSTS70008).
+    saved.unlink()
+    proc = run(r, cwd, "prt", "-a", "request", "-c", "interop-prt-rt.pem",
+               "-k", "interop-prt-rt.key", "-r", "file")
+    assert not saved.exists(), explain(proc)
+    assert "AADSTS70008" in proc.stdout + proc.stderr, explain(proc)
+
+
 def joined_with_prt(r: dict, cwd: Path, name: str) -> tuple[str, dict]:
     """A joined device and alice's PRT for it (roadtx.prt), as `prt -a request` saves it."""
     drs_token(r, cwd)

@@ -8,7 +8,9 @@
 mod support;
 
 mod device_token;
+mod hello;
 mod prt_support;
+mod refresh;
 mod refusals;
 mod request;
 mod session;

@@ -15,6 +15,9 @@
 //!   INTEROP.md §4.4 item 4). Every other refresh token is bound to its client exactly.
 //!   Responses to family clients carry `foci: "1"`.
 //!
+//! The checks live in [`redeem`], which the device-signed PRT request with an inner
+//! `refresh_token` grant uses too (PROTOCOLS.md §5.2).
+//!
 //! The token is consumed before its own checks (the store offers no read without
 //! consumption), so whatever can be checked without it comes first: the request's
 //! syntax always, and, when the path names the tenant, the client's credentials and the
@@ -22,7 +25,7 @@
 //! refresh token.
 
 use cerulean_directory::authority::{RefreshRedemption, RefreshToken};
-use cerulean_directory::{ClientId, User};
+use cerulean_directory::{ClientId, TenantId, User};
 use cerulean_proto::aadsts;
 use cerulean_proto::oauth2::{
     ClientAuth, ClientAuthMethod, OAuthError, RefreshTokenGrant, TokenResponse,
@@ -56,40 +59,21 @@ pub(super) async fn grant(
         };
         early = Some((client, resolved));
     }
-    let store = ctx.state.directory.store();
-    let hash = hash_secret(g.refresh_token.expose());
-    let token = match store
-        .consume_refresh_token(&hash, ctx.now)
-        .await
-        .map_err(|e| unavailable("refresh token redemption", e))?
-    {
-        RefreshRedemption::Fresh(token) => token,
-        RefreshRedemption::Reused(token) => {
-            ctx.audit_failure(
-                Some(token.auth.tenant_id),
-                "token.refresh.reuse",
-                format!("user:{}", token.auth.user_id),
-                "refresh token presented twice; family revoked",
-                json!({ "familyId": token.family_id, "clientId": token.client_id }),
-            )
-            .await;
-            return Err(aadsts::refresh_token_expired());
-        }
-        RefreshRedemption::NotFound => return Err(aadsts::refresh_token_expired()),
+    let (redeemer, resolved) = match early {
+        Some((client, resolved)) => (Redeemer::Authenticated(client), resolved),
+        None => (
+            Redeemer::Request {
+                client: g.client.as_ref(),
+                presented: presented_client,
+            },
+            None,
+        ),
     };
-    if token.expires_at <= ctx.now {
-        return Err(aadsts::refresh_token_expired());
-    }
-    if !ctx.admits(token.auth.tenant_id) {
-        return Err(aadsts::invalid_grant(
-            "the refresh token belongs to another tenant.",
-        ));
-    }
-    let (client, resolved) = match early {
-        Some((client, resolved)) => (check_binding(ctx, &token, client).await?, resolved),
-        None => (client_for(ctx, &token, &g, presented_client).await?, None),
-    };
-    let user = live_user(ctx, &token).await?;
+    let Redeemed {
+        token,
+        client,
+        user,
+    } = redeem(ctx, g.refresh_token.expose(), None, redeemer).await?;
     let resolved = match (resolved, requested) {
         (Some(resolved), _) => resolved,
         (None, Some(target)) => resolve(ctx.state, token.auth.tenant_id, &target).await?,
@@ -113,18 +97,93 @@ pub(super) async fn grant(
     .await
 }
 
+/// Who redeems a refresh token.
+pub(super) enum Redeemer<'a> {
+    /// A client authenticated before the token was spent (the tenant was known: named in
+    /// the path, or the device's in a PRT request).
+    Authenticated(AuthenticatedClient),
+    /// The client of a refresh request under a multi-tenant path, authenticated in the
+    /// token's tenant once the token is known: the one named (`presented` is its parsed
+    /// id), else the token's own.
+    Request {
+        client: Option<&'a ClientAuth>,
+        presented: Option<ClientId>,
+    },
+}
+
+/// A redeemed refresh token, with the client redeeming it and the token's live user.
+pub(super) struct Redeemed {
+    pub token: RefreshToken,
+    pub client: AuthenticatedClient,
+    pub user: User,
+}
+
+/// Consumes a refresh token and runs every check on it: reuse detection (the family is
+/// revoked), expiry, the tenant (admitted by the path and, when `tenant` is given, that
+/// one: the device's in a PRT request), the client binding with the FOCI policy, and the
+/// user (disabled, deleted or password changed revokes the family). Shared by the refresh
+/// grant and the device-signed PRT request with an inner `refresh_token`.
+pub(super) async fn redeem(
+    ctx: &TokenCtx<'_>,
+    refresh_token: &str,
+    tenant: Option<TenantId>,
+    redeemer: Redeemer<'_>,
+) -> Result<Redeemed, OAuthError> {
+    let store = ctx.state.directory.store();
+    let hash = hash_secret(refresh_token);
+    let token = match store
+        .consume_refresh_token(&hash, ctx.now)
+        .await
+        .map_err(|e| unavailable("refresh token redemption", e))?
+    {
+        RefreshRedemption::Fresh(token) => token,
+        RefreshRedemption::Reused(token) => {
+            ctx.audit_failure(
+                Some(token.auth.tenant_id),
+                "token.refresh.reuse",
+                format!("user:{}", token.auth.user_id),
+                "refresh token presented twice; family revoked",
+                json!({ "familyId": token.family_id, "clientId": token.client_id }),
+            )
+            .await;
+            return Err(aadsts::refresh_token_expired());
+        }
+        RefreshRedemption::NotFound => return Err(aadsts::refresh_token_expired()),
+    };
+    if token.expires_at <= ctx.now {
+        return Err(aadsts::refresh_token_expired());
+    }
+    if !ctx.admits(token.auth.tenant_id) || tenant.is_some_and(|t| t != token.auth.tenant_id) {
+        return Err(aadsts::invalid_grant(
+            "the refresh token belongs to another tenant.",
+        ));
+    }
+    let client = match redeemer {
+        Redeemer::Authenticated(client) => check_binding(ctx, &token, client).await?,
+        Redeemer::Request { client, presented } => {
+            client_for(ctx, &token, client, presented).await?
+        }
+    };
+    let user = live_user(ctx, &token).await?;
+    Ok(Redeemed {
+        token,
+        client,
+        user,
+    })
+}
+
 /// The client redeeming the token: the one named in the request (authenticated, and
 /// bound to the token or a FOCI sibling), else the token's own (which must then be
 /// public: a confidential client has to authenticate).
 async fn client_for(
     ctx: &TokenCtx<'_>,
     token: &RefreshToken,
-    g: &RefreshTokenGrant,
+    client: Option<&ClientAuth>,
     presented: Option<ClientId>,
 ) -> Result<AuthenticatedClient, OAuthError> {
     let tenant = token.auth.tenant_id;
     let fallback;
-    let auth = match &g.client {
+    let auth = match client {
         Some(auth) => auth,
         None => {
             fallback = ClientAuth {

@@ -16,7 +16,9 @@
 //!    ([`crate::nonce::NonceService::verify_and_consume`]).
 //! 5. The inner `grant_type`: `password` (`username`, `password` go through the same
 //!    lockout-aware sign-in and error mapping as ROPC; the user must belong to the
-//!    device's tenant), or `device_token` (the device-only access token of
+//!    device's tenant), `refresh_token` (redeemed by the request's `client_id` through
+//!    the refresh grant's checks, FOCI included; a token of the device's tenant), the
+//!    `jwt-bearer` Windows Hello `assertion` ([`hello_sign_in`]), or `device_token` (the device-only access token of
 //!    [`device_token`], PROTOCOLS.md §5.7; no PRT).
 //!
 //! Then a fresh 32-byte session key is sealed to the device's transport key
@@ -37,7 +39,9 @@ use cerulean_crypto::{
 use cerulean_directory::authority::{AuthContext, PrimaryRefreshToken, SealedSessionKey};
 use cerulean_directory::user::upn_domain;
 use cerulean_directory::{ActionContext, Actor, ClientId, Device, TenantId, User};
-use cerulean_proto::oauth2::{ErrorCode, JwtBearerCredential, JwtBearerGrant, OAuthError};
+use cerulean_proto::oauth2::{
+    ClientAuth, ClientAuthMethod, ErrorCode, JwtBearerCredential, JwtBearerGrant, OAuthError,
+};
 use cerulean_proto::{EndpointVersion, aadsts};
 use serde_json::{Map, Value, json};
 use time::Duration;
@@ -45,9 +49,10 @@ use time::Duration;
 use super::super::secrets::{hash_secret, new_secret};
 use super::super::tenant::{self, TenantScope};
 use super::super::tokens::{self, Minting};
-use super::client::shown;
+use super::client::{authenticate, shown};
 use super::issue::signing_key;
 use super::password::refusal;
+use super::refresh::{Redeemed, Redeemer, redeem};
 use super::{TokenCtx, unavailable};
 use crate::nonce::NonceError;
 
@@ -93,17 +98,30 @@ pub(super) async fn grant(ctx: &TokenCtx<'_>, g: JwtBearerGrant) -> Result<PrtAn
             .await
             .map(PrtAnswer::Token);
     }
-    if inner != "password" {
-        return Err(aadsts::malformed_request(format_args!(
-            "the PRT request grant_type '{}' is not supported yet; only 'password' and \
-             'device_token' are.",
-            shown(inner)
-        )));
-    }
     let client_id: ClientId = claim_str(&claims, "client_id")?
         .parse()
         .map_err(|_| aadsts::malformed_request("the PRT request's client_id is not a GUID."))?;
-    let (user, auth) = sign_in(ctx, &claims, &device).await?;
+    let (user, auth, grant) = match inner {
+        "password" => {
+            let (user, auth) = sign_in(ctx, &claims, &device).await?;
+            (user, auth, "password")
+        }
+        "refresh_token" => {
+            let (user, auth) = redeem_refresh_token(ctx, &claims, &device, client_id).await?;
+            (user, auth, "refresh_token")
+        }
+        JWT_BEARER_GRANT => {
+            let (user, auth) = hello_sign_in(ctx, &claims, &device).await?;
+            (user, auth, "hello")
+        }
+        other => {
+            return Err(aadsts::malformed_request(format_args!(
+                "the PRT request grant_type '{}' is not supported yet; only 'password', \
+                 'refresh_token', a Windows Hello 'jwt-bearer' and 'device_token' are.",
+                shown(other)
+            )));
+        }
+    };
     let transport = RsaPublicKey::from_spki_der(&device.transport_key_spki)
         .map_err(|e| unavailable("the device's transport key", e))?;
     let session_key = new_session_key().map_err(|e| unavailable("session key", e))?;
@@ -116,7 +134,7 @@ pub(super) async fn grant(ctx: &TokenCtx<'_>, g: JwtBearerGrant) -> Result<PrtAn
         client_id,
         session_key: &session_key,
         session_key_jwe: Some(session_key_jwe),
-        grant: "password",
+        grant,
     };
     issue(ctx, &g, minted).await.map(PrtAnswer::Plain)
 }
@@ -241,6 +259,135 @@ async fn sign_in(
     // `deviceid` is the device id (the certificate's CN), as token validation reads it.
     auth.device_id = Some(device.device_id.0);
     Ok((signed_in.user, auth))
+}
+
+/// Step 5: the inner `refresh_token`, redeemed by the request's `client_id` (a public
+/// client of the device's tenant; FOCI lets the broker redeem the Azure CLI's token)
+/// through the same consumption and checks as the refresh grant
+/// ([`super::refresh::redeem`]); the token must belong to the device's tenant. The PRT
+/// inherits the token's sign-in (`amr`, `auth_time`).
+async fn redeem_refresh_token(
+    ctx: &TokenCtx<'_>,
+    claims: &Map<String, Value>,
+    device: &Device,
+    client_id: ClientId,
+) -> Result<(User, AuthContext), OAuthError> {
+    let refresh_token = claim_str(claims, "refresh_token")?;
+    let client = authenticate(
+        ctx,
+        device.tenant_id,
+        &ClientAuth {
+            client_id: client_id.to_string(),
+            client_secret: None,
+            method: ClientAuthMethod::None,
+        },
+    )
+    .await?;
+    let Redeemed { token, user, .. } = redeem(
+        ctx,
+        refresh_token,
+        Some(device.tenant_id),
+        Redeemer::Authenticated(client),
+    )
+    .await?;
+    let mut auth = token.auth;
+    auth.device_id = Some(device.device_id.0);
+    Ok((user, auth))
+}
+
+/// The inner grant of a Windows Hello (or user certificate) `assertion`.
+const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+/// Clock skew allowed on the Hello assertion's `iat`/`exp`.
+const HELLO_SKEW_SECS: i64 = 300;
+/// The longest `exp - iat` a Hello assertion may span (roadtx signs ±1 hour).
+const HELLO_MAX_SPAN_SECS: i64 = 3 * 3600;
+
+/// Step 5: a Windows Hello `assertion` (PROTOCOLS.md §5.2): header `alg: RS256`,
+/// `use: "ngc"`, `kid` = standard base64 of SHA-256 of the registered `kngc` blob (looked
+/// up in the device's tenant); RS256-verified with that key; `iss` = the key owner's UPN,
+/// `request_nonce` equal to the (already consumed) outer one, `iat`/`exp` current. The
+/// owner must be enabled. `amr`: `rsa`, `ngcmfa`; `auth_time` now.
+async fn hello_sign_in(
+    ctx: &TokenCtx<'_>,
+    claims: &Map<String, Value>,
+    device: &Device,
+) -> Result<(User, AuthContext), OAuthError> {
+    let assertion = claim_str(claims, "assertion")?;
+    let outer_nonce = claim_str(claims, "request_nonce")?;
+    let jws = UnverifiedJws::parse(assertion).map_err(|_| {
+        aadsts::malformed_request("the Windows Hello assertion is not a compact JWS.")
+    })?;
+    if jws.alg() != Some("RS256") || jws.header_str("use") != Some("ngc") {
+        return Err(aadsts::malformed_request(
+            "the PRT request assertion must be a Windows Hello assertion (RS256, use 'ngc'); \
+             other assertions are not supported yet.",
+        ));
+    }
+    let kid = jws
+        .kid()
+        .ok_or_else(|| aadsts::invalid_grant("the Windows Hello assertion has no kid."))?;
+    let key = ctx
+        .state
+        .directory
+        .hello_key_by_hash(device.tenant_id, kid)
+        .await
+        .map_err(|e| unavailable("Windows Hello key lookup", e))?
+        .ok_or_else(|| aadsts::invalid_grant("the Windows Hello key is not registered."))?;
+    let public = RsaPublicKey::from_spki_der(&key.public_key_spki)
+        .map_err(|e| unavailable("the Windows Hello key", e))?;
+    let Ok(Value::Object(payload)) = jws.verify_rs256(&public) else {
+        return Err(aadsts::invalid_grant(
+            "the Windows Hello assertion's signature does not verify with the registered key.",
+        ));
+    };
+    if payload.get("request_nonce").and_then(Value::as_str) != Some(outer_nonce) {
+        return Err(aadsts::invalid_grant(
+            "the Windows Hello assertion's request_nonce is not the request's.",
+        ));
+    }
+    let now = ctx.now.unix_timestamp();
+    let iat = payload.get("iat").and_then(Value::as_i64);
+    let exp = payload.get("exp").and_then(Value::as_i64);
+    match (iat, exp) {
+        (Some(iat), Some(exp))
+            if iat <= now.saturating_add(HELLO_SKEW_SECS)
+                && exp > now.saturating_sub(HELLO_SKEW_SECS)
+                && exp > iat
+                && exp.saturating_sub(iat) <= HELLO_MAX_SPAN_SECS => {}
+        _ => {
+            return Err(aadsts::invalid_grant(
+                "the Windows Hello assertion is expired, not yet valid, or lacks iat/exp.",
+            ));
+        }
+    }
+    let user = ctx
+        .state
+        .directory
+        .store()
+        .user(device.tenant_id, key.user_id)
+        .await
+        .map_err(|e| unavailable("user lookup", e))?
+        .ok_or_else(|| aadsts::user_not_found(key.user_id, device.tenant_id))?;
+    let iss = payload
+        .get("iss")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !iss.trim().eq_ignore_ascii_case(&user.upn) {
+        return Err(aadsts::invalid_grant(
+            "the Windows Hello assertion's iss is not the key owner's UPN.",
+        ));
+    }
+    if !user.enabled {
+        return Err(aadsts::user_disabled());
+    }
+    let auth = AuthContext {
+        tenant_id: device.tenant_id,
+        user_id: user.id,
+        amr: vec!["rsa".to_owned(), "ngcmfa".to_owned()],
+        auth_time: ctx.now,
+        device_id: Some(device.device_id.0),
+    };
+    Ok((user, auth))
 }
 
 /// What a new PRT is minted from.
