@@ -32,6 +32,7 @@ pub mod middleware;
 pub mod nonce;
 pub mod public_url;
 pub mod serve;
+pub mod server_secret;
 pub mod tls;
 
 pub use app::{AppState, app, app_with};

@@ -19,10 +19,11 @@
 
 use cerulean_crypto::b64::{b64url_decode, b64url_encode};
 use cerulean_crypto::{SecretBytes, hmac_sha256, random_bytes, sha256_hex, verify_hmac_sha256};
-use cerulean_directory::{ActionContext, Actor, Directory, ServerSecret, StoreError};
-use serde_json::json;
+use cerulean_directory::Directory;
 use time::{Duration, OffsetDateTime};
 use tokio::sync::OnceCell;
+
+use crate::server_secret::{self, ServerSecretError};
 
 /// How long a nonce is accepted after it was issued.
 pub const NONCE_LIFETIME: Duration = Duration::minutes(5);
@@ -190,38 +191,17 @@ impl NonceService {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-enum KeyLoadError {
-    #[error("{0}")]
-    Store(#[from] StoreError),
-    #[error("randomness: {0}")]
-    Random(#[from] cerulean_crypto::CryptoError),
-    #[error("the stored nonce key has {0} bytes, not {KEY_LEN}")]
-    Length(usize),
-}
-
-async fn load_or_create(directory: &Directory) -> Result<NonceKey, KeyLoadError> {
-    let store = directory.store();
-    let secret = match store.server_secret(SECRET_NAME).await? {
-        Some(secret) => secret,
-        None => {
-            let now = directory.clock().now();
-            let candidate = ServerSecret {
-                name: SECRET_NAME.to_owned(),
-                value: random_bytes::<KEY_LEN>()?.to_vec(),
-                created_at: now,
-            };
-            let audit = ActionContext::new(Actor::System).event(
-                now,
-                None,
-                "server.secret.create",
-                format!("secret:{SECRET_NAME}"),
-                json!({ "purpose": "signs nonces (DRS nonce service, PRT srv_challenge)" }),
-            );
-            store.insert_server_secret(&candidate, &audit).await?
-        }
-    };
-    NonceKey::new(&secret.value).ok_or(KeyLoadError::Length(secret.value.len()))
+async fn load_or_create(directory: &Directory) -> Result<NonceKey, ServerSecretError> {
+    let value = server_secret::load_or_create(
+        directory,
+        SECRET_NAME,
+        "signs nonces (DRS nonce service, PRT srv_challenge)",
+    )
+    .await?;
+    NonceKey::new(value.expose()).ok_or(ServerSecretError::Length {
+        name: SECRET_NAME,
+        len: value.expose().len(),
+    })
 }
 
 #[cfg(test)]
