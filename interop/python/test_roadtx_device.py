@@ -1,6 +1,8 @@
 """roadtx 1.22.1 device join, register and delete against Cerulean's DRS (INTEROP.md §4.3,
 §4.4 item 2 and the delete item), through the CONNECT proxy under the real host name
-`enterpriseregistration.windows.net`.
+`enterpriseregistration.windows.net`; then the PRT on a device joined that way (§4.4
+items 3–5: request by password and by refresh token, renew, prtauth, the PRT cookie,
+deviceauth).
 
 roadtx exits 0 even when the DRS refuses a request (it prints the error and returns), so
 every test checks what roadtx printed, the files it wrote, the certificate itself (with the
