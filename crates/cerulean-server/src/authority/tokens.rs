@@ -146,45 +146,19 @@ pub(crate) fn app_access_token(
     endpoint: EndpointVersion,
     lifetime: Duration,
 ) -> Result<AccessTokenClaims, CryptoError> {
-    let version = access_token_version(audience, endpoint);
-    let (iat, exp) = m.times(lifetime);
-    let tenant = client.tenant_id;
     let client_id = client.client_id.to_string();
-    Ok(AccessTokenClaims {
-        aud: audience.aud.clone(),
-        iss: issuer(m.base, &tenant, version),
-        iat,
-        nbf: iat,
-        exp,
-        acr: None,
-        amr: None,
-        appid: Some(client_id.clone()),
-        appidacr: Some("1".into()),
-        azp: Some(client_id.clone()),
-        azpacr: Some("1".into()),
-        deviceid: None,
-        family_name: None,
-        given_name: None,
-        idp: Some(issuer(m.base, &tenant, EndpointVersion::V1)),
-        idtyp: Some("app".into()),
-        ipaddr: m.ip.clone(),
-        name: None,
-        oid: Some(client.client_id.0),
-        onprem_sid: None,
-        puid: None,
-        pwd_exp: None,
-        pwd_url: None,
-        roles: Some(Vec::new()),
-        scp: None,
+    let principal = NonUserPrincipal {
+        tenant: client.tenant_id,
+        appid: client_id.clone(),
+        // A confidential client authenticated with its secret.
+        appidacr: "1",
+        idtyp: "app",
+        oid: client.client_id.0,
         sub: client_id,
-        tid: tenant.0,
-        tenant_region_scope: None,
-        unique_name: None,
-        upn: None,
-        preferred_username: None,
-        uti: Some(random_token(16)?),
-        ver: version_str(version).into(),
-    })
+        deviceid: None,
+        roles: Some(Vec::new()),
+    };
+    non_user_access_token(m, principal, audience, endpoint, lifetime)
 }
 
 /// Claims of a device-only access token (PROTOCOLS.md §5.7): the device principal, no
@@ -198,10 +172,42 @@ pub(crate) fn device_access_token(
     endpoint: EndpointVersion,
     lifetime: Duration,
 ) -> Result<AccessTokenClaims, CryptoError> {
+    let principal = NonUserPrincipal {
+        tenant: device.tenant_id,
+        appid: client_id.to_string(),
+        // A public client: the device proved itself, not the application.
+        appidacr: "0",
+        idtyp: "device",
+        oid: device.object_id.0,
+        sub: device.object_id.0.hyphenated().to_string(),
+        deviceid: Some(device.device_id.0.hyphenated().to_string()),
+        roles: None,
+    };
+    non_user_access_token(m, principal, audience, endpoint, lifetime)
+}
+
+/// What distinguishes the access tokens that name no user (an application, a device).
+struct NonUserPrincipal {
+    tenant: TenantId,
+    appid: String,
+    appidacr: &'static str,
+    idtyp: &'static str,
+    oid: Uuid,
+    sub: String,
+    deviceid: Option<String>,
+    roles: Option<Vec<String>>,
+}
+
+fn non_user_access_token(
+    m: &Minting<'_>,
+    p: NonUserPrincipal,
+    audience: &Audience,
+    endpoint: EndpointVersion,
+    lifetime: Duration,
+) -> Result<AccessTokenClaims, CryptoError> {
     let version = access_token_version(audience, endpoint);
     let (iat, exp) = m.times(lifetime);
-    let tenant = device.tenant_id;
-    let client = client_id.to_string();
+    let tenant = p.tenant;
     Ok(AccessTokenClaims {
         aud: audience.aud.clone(),
         iss: issuer(m.base, &tenant, version),
@@ -210,25 +216,25 @@ pub(crate) fn device_access_token(
         exp,
         acr: None,
         amr: None,
-        appid: Some(client.clone()),
-        appidacr: Some("0".into()),
-        azp: Some(client),
-        azpacr: Some("0".into()),
-        deviceid: Some(device.device_id.0.hyphenated().to_string()),
+        appid: Some(p.appid.clone()),
+        appidacr: Some(p.appidacr.into()),
+        azp: Some(p.appid),
+        azpacr: Some(p.appidacr.into()),
+        deviceid: p.deviceid,
         family_name: None,
         given_name: None,
         idp: Some(issuer(m.base, &tenant, EndpointVersion::V1)),
-        idtyp: Some("device".into()),
+        idtyp: Some(p.idtyp.into()),
         ipaddr: m.ip.clone(),
         name: None,
-        oid: Some(device.object_id.0),
+        oid: Some(p.oid),
         onprem_sid: None,
         puid: None,
         pwd_exp: None,
         pwd_url: None,
-        roles: None,
+        roles: p.roles,
         scp: None,
-        sub: device.object_id.0.hyphenated().to_string(),
+        sub: p.sub,
         tid: tenant.0,
         tenant_region_scope: None,
         unique_name: None,
