@@ -1,0 +1,5 @@
+//! The `cerulean-device` binary.
+
+fn main() -> std::process::ExitCode {
+    cerulean_device::cli::main()
+}
