@@ -47,6 +47,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The out-of-box experience in the terminal: choose how to set up the device, sign
+    /// in, watch it register, land on the desktop.
+    Oobe(crate::tui::OobeArgs),
     /// Join this device to an organization (Entra join), signing in without a screen.
     Join(JoinArgs),
     /// Register this device (workplace join): what Home editions and personal devices do.
@@ -79,6 +82,9 @@ enum Command {
         #[command(flatten)]
         trust: TrustArgs,
     },
+    /// Simulate a fleet: run the whole headless OOBE for many devices against a server and
+    /// print throughput and latency percentiles per phase (the end-to-end benchmark).
+    Fleet(crate::fleet::FleetArgs),
 }
 
 #[derive(Debug, Args)]
@@ -164,6 +170,8 @@ pub fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<()> {
     let state_dir = cli.state_dir.clone().unwrap_or_else(default_state_dir);
     match cli.command {
+        Command::Oobe(args) => crate::tui::run(&state_dir, args).await,
+        Command::Fleet(args) => crate::fleet::run(args).await,
         Command::Join(args) => join(&state_dir, args, false).await,
         Command::Register(args) => join(&state_dir, args, true).await,
         Command::Status {

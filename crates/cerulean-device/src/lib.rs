@@ -11,6 +11,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod fleet;
 pub mod fsutil;
 pub mod http;
 pub mod keystore;
@@ -18,6 +19,7 @@ pub mod manage;
 pub mod oobe;
 pub mod state;
 pub mod status;
+pub mod tui;
 pub mod wire;
 
 pub use error::{DeviceError, Result};
