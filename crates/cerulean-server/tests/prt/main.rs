@@ -7,6 +7,7 @@
 #[allow(dead_code)]
 mod support;
 
+mod device_credential;
 mod device_token;
 mod hello;
 mod prt_support;

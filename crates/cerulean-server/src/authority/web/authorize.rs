@@ -8,6 +8,11 @@
 //! §5.6) is consulted at [`sso_identity`] before the session cookie: one more way to obtain
 //! an `AuthContext` (carrying the device id), and everything after it (consent, code,
 //! delivery) is shared. A bad credential only means the normal sign-in.
+//!
+//! Without a valid PRT credential, the device credential (`x-ms-DeviceCredential` header
+//! or cookie, §5.6) is consulted at [`device_identity`]: it signs nobody in, but proves the
+//! device, which rides along the sign-in (session cookie or pages) to the code
+//! (`device_proof.rs`). A bad one is ignored the same way.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery};
@@ -17,8 +22,9 @@ use cerulean_proto::EndpointVersion;
 use cerulean_proto::aadsts;
 use cerulean_proto::oauth2::{ErrorCode, OAuthError, Prompt, parse_form_body};
 
-use super::super::token::{TokenCtx, verify_session_jws};
-use super::cookies::{csrf_or_new, prt_credential};
+use super::super::token::{TokenCtx, verify_device_credential, verify_session_jws};
+use super::cookies::{csrf_or_new, device_credential, prt_credential};
+use super::device_proof::{self, DeviceProof};
 use super::flow::{Flow, FlowKind};
 use super::pages::{self, FormCtx};
 use super::respond::{self, look_for};
@@ -48,7 +54,7 @@ fn query_pairs(query: Option<String>) -> Vec<(String, String)> {
 
 /// A new authorize request.
 async fn start(ctx: Ctx, segment: &str, v2: bool, pairs: &[(String, String)]) -> Response {
-    let authz = match validate::validate(&ctx.state.directory, segment, v2, pairs).await {
+    let mut authz = match validate::validate(&ctx.state.directory, segment, v2, pairs).await {
         Ok(authz) => authz,
         Err(rejection) => return respond::reject(&ctx, Default::default(), rejection),
     };
@@ -56,9 +62,18 @@ async fn start(ctx: Ctx, segment: &str, v2: bool, pairs: &[(String, String)]) ->
     span.record("tenant", segment);
     span.record("client_id", authz.app.client_id.to_string());
     let prompt = authz.prompt().cloned();
+    let prt = match prompt {
+        Some(Prompt::Login) => None,
+        _ => prt_identity(&ctx, &authz).await,
+    };
+    // A valid PRT credential proves its own device; the device credential is then not
+    // even looked at (its nonce stays unspent).
+    if prt.is_none() {
+        authz.device = device_identity(&ctx, &authz).await;
+    }
     let signed = match prompt {
         Some(Prompt::Login) => None,
-        _ => sso_identity(&ctx, &authz).await,
+        _ => sso_identity(&ctx, &authz, prt).await,
     };
     match (prompt, signed) {
         (Some(Prompt::None), None) => {
@@ -71,11 +86,12 @@ async fn start(ctx: Ctx, segment: &str, v2: bool, pairs: &[(String, String)]) ->
     }
 }
 
-/// Who is already signed in for this request, if anyone: a valid PRT credential
-/// (`x-ms-RefreshTokenCredential`), else the session cookie. A sign-in of another tenant
-/// than the one named, or of another user than `login_hint`, does not count.
-async fn sso_identity(ctx: &Ctx, authz: &Authorize) -> Option<Signed> {
-    let signed = match prt_identity(ctx, authz).await {
+/// Who is already signed in for this request, if anyone: the valid PRT credential
+/// (`x-ms-RefreshTokenCredential`, verified by [`prt_identity`]), else the session cookie.
+/// A sign-in of another tenant than the one named, or of another user than `login_hint`,
+/// does not count.
+async fn sso_identity(ctx: &Ctx, authz: &Authorize, prt: Option<Signed>) -> Option<Signed> {
+    let signed = match prt {
         Some(signed) => signed,
         None => session::current(&ctx.state, ctx.jar, &ctx.headers).await?,
     };
@@ -98,20 +114,7 @@ async fn sso_identity(ctx: &Ctx, authz: &Authorize) -> Option<Signed> {
 /// an error page. The credential's sign-in carries the device id into the code.
 async fn prt_identity(ctx: &Ctx, authz: &Authorize) -> Option<Signed> {
     let credential = prt_credential(&ctx.headers)?;
-    let token_ctx = TokenCtx {
-        state: &ctx.state,
-        scope: authz.scope.clone(),
-        version: if authz.v2 {
-            EndpointVersion::V2
-        } else {
-            EndpointVersion::V1
-        },
-        base: ctx.base.clone(),
-        correlation_id: ctx.correlation.as_str().to_owned(),
-        ip: None,
-        now: ctx.state.directory.clock().now(),
-    };
-    match verify_session_jws(&token_ctx, &credential).await {
+    match verify_session_jws(&token_ctx(ctx, authz), &credential).await {
         Ok(verified) => Some(Signed {
             auth: verified.auth(),
             user: verified.user,
@@ -123,6 +126,46 @@ async fn prt_identity(ctx: &Ctx, authz: &Authorize) -> Option<Signed> {
             );
             None
         }
+    }
+}
+
+/// The device credential (PROTOCOLS.md §5.6), verified exactly like the device-key-signed
+/// PRT request's device (certificate of a registered, enabled device of an admitted
+/// tenant, issued by its CA, in validity; the signature; the nonce spent once) with inner
+/// `grant_type: "device_auth"`. Any failure is `None`, logged at debug with the AADSTS
+/// code and description (never the credential): the flow goes on as an ordinary sign-in.
+async fn device_identity(ctx: &Ctx, authz: &Authorize) -> Option<DeviceProof> {
+    let credential = device_credential(&ctx.headers)?;
+    match verify_device_credential(&token_ctx(ctx, authz), &credential).await {
+        Ok(device) => {
+            tracing::debug!(device_id = %device.device_id, "device credential accepted");
+            device_proof::prove(ctx, &device).await
+        }
+        Err(e) => {
+            tracing::debug!(
+                error_code = ?e.error_codes.first(),
+                reason = %e.error_description,
+                "the device credential at authorize was not accepted; ignored"
+            );
+            None
+        }
+    }
+}
+
+/// The token endpoint's view of this authorize request, for the credentials it verifies.
+fn token_ctx<'a>(ctx: &'a Ctx, authz: &Authorize) -> TokenCtx<'a> {
+    TokenCtx {
+        state: &ctx.state,
+        scope: authz.scope.clone(),
+        version: if authz.v2 {
+            EndpointVersion::V2
+        } else {
+            EndpointVersion::V1
+        },
+        base: ctx.base.clone(),
+        correlation_id: ctx.correlation.as_str().to_owned(),
+        ip: None,
+        now: ctx.state.directory.clock().now(),
     }
 }
 
@@ -170,6 +213,7 @@ pub fn form_ctx(ctx: &Ctx, authz: &Authorize) -> Result<(FormCtx, Vec<String>), 
         v2: authz.v2,
         params: authz.params.clone(),
         user_code: None,
+        device: authz.device.as_ref().map(|proof| proof.seal(&csrf)),
         issued_at: ctx.state.directory.clock().now().unix_timestamp(),
     };
     let form = FormCtx {

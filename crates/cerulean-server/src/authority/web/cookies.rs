@@ -93,19 +93,28 @@ impl Jar {
     }
 }
 
-/// The first cookie named `name`, if its value is a plain token.
 /// The PRT SSO credential (PROTOCOLS.md §5.6): the `x-ms-RefreshTokenCredential` header,
 /// else the cookie of that name (set by the browser's SSO extension, so unprefixed).
 pub fn prt_credential(headers: &HeaderMap) -> Option<String> {
-    const NAME: &str = "x-ms-RefreshTokenCredential";
+    header_or_cookie(headers, "x-ms-RefreshTokenCredential")
+}
+
+/// The device credential (PROTOCOLS.md §5.6): the `x-ms-DeviceCredential` header, else
+/// the cookie of that name.
+pub fn device_credential(headers: &HeaderMap) -> Option<String> {
+    header_or_cookie(headers, "x-ms-DeviceCredential")
+}
+
+fn header_or_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
-        .get(NAME)
+        .get(name)
         .and_then(|v| v.to_str().ok())
         .map(|v| v.trim().to_owned())
         .filter(|v| !v.is_empty())
-        .or_else(|| read(headers, NAME))
+        .or_else(|| read(headers, name))
 }
 
+/// The first cookie named `name`, if its value is a plain token.
 fn read(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)

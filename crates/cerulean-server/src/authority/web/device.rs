@@ -56,6 +56,7 @@ fn form(
         v2: false,
         params: Vec::new(),
         user_code,
+        device: None,
         issued_at: ctx.state.directory.clock().now().unix_timestamp(),
     };
     FormCtx {

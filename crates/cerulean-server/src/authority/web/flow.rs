@@ -12,6 +12,8 @@
 //!   holds the authorize parameters (which the owner could put in a URL anyway) and they
 //!   are re-validated from scratch — tenant, client, redirect URI — on every step. Who
 //!   signed in lives only in the server-side session (store) named by the session cookie.
+//!   The one exception, the device proven by `x-ms-DeviceCredential`, is carried under a
+//!   seal of its own that the owner cannot make (`device_proof.rs`).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -50,6 +52,11 @@ pub struct Flow {
     /// The user code being approved (device flows, after the code was entered).
     #[serde(rename = "uc", default, skip_serializing_if = "Option::is_none")]
     pub user_code: Option<String>,
+    /// The device an `x-ms-DeviceCredential` proved at the authorize request, sealed
+    /// with a server secret the browser does not know (`device_proof.rs`): the owner can
+    /// drop it from the flow, not forge or alter it.
+    #[serde(rename = "dv", default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
     /// Issued at (Unix seconds).
     #[serde(rename = "iat")]
     pub issued_at: i64,
@@ -121,6 +128,7 @@ mod tests {
                 ("state".into(), "s".into()),
             ],
             user_code: None,
+            device: None,
             issued_at: 1_000,
         }
     }

@@ -80,6 +80,7 @@ mod consent;
 mod cookies;
 mod device;
 mod device_pages;
+mod device_proof;
 mod flow;
 mod html;
 mod limits;

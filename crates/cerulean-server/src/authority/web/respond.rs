@@ -11,6 +11,7 @@ use time::Duration;
 use uuid::Uuid;
 
 use super::Ctx;
+use super::device_proof;
 use super::html::Look;
 use super::pages;
 use super::urls;
@@ -80,7 +81,8 @@ pub fn error_page(ctx: &Ctx, look: Look, status: StatusCode, message: &str) -> R
     pages::error(look, status, message, ctx.correlation.as_str()).into_response()
 }
 
-/// Issues a code for `auth` and delivers it with `state`.
+/// Issues a code for `auth` (bound to the device the request proved, if that still
+/// holds: [`device_proof::bind`]) and delivers it with `state`.
 pub async fn issue_code(
     ctx: &Ctx,
     authz: &Authorize,
@@ -88,6 +90,7 @@ pub async fn issue_code(
     auth: AuthContext,
     cookies: Vec<String>,
 ) -> Response {
+    let auth = device_proof::bind(ctx, authz.device.as_ref(), auth).await;
     let Ok((code, code_hash)) = new_secret(32) else {
         return error_page(
             ctx,

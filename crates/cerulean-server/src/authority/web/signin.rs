@@ -21,7 +21,7 @@ use super::html::Look;
 use super::pages::{self, FormCtx, Notice};
 use super::respond::{self, look_for};
 use super::validate::{self, Authorize};
-use super::{Ctx, consent, device, session};
+use super::{Ctx, consent, device, device_proof, session};
 
 /// Longer passwords are refused without hashing them.
 const MAX_PASSWORD_BYTES: usize = 1024;
@@ -86,7 +86,11 @@ pub async fn post(ctx: Ctx, body: Bytes) -> Response {
             match validate::validate(&ctx.state.directory, &flow.tenant, flow.v2, &flow.params)
                 .await
             {
-                Ok(authz) => Purpose::Authorize(Box::new(authz)),
+                Ok(mut authz) => {
+                    authz.device =
+                        device_proof::from_flow(&ctx, flow.device.as_deref(), &csrf).await;
+                    Purpose::Authorize(Box::new(authz))
+                }
                 Err(rejection) => return respond::reject(&ctx, Look::default(), rejection),
             }
         }

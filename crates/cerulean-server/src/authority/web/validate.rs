@@ -18,6 +18,7 @@ use cerulean_proto::aadsts;
 use cerulean_proto::oauth2::{AuthorizeRequest, OAuthError, Prompt, ResponseMode};
 use time::OffsetDateTime;
 
+use super::device_proof::DeviceProof;
 use crate::authority::tenant::{self, TenantScope};
 
 /// Authorize parameters worth carrying between pages; the rest (telemetry, `claims`,
@@ -79,6 +80,10 @@ pub struct Authorize {
     pub target: Target,
     /// The parameters to carry in the flow.
     pub params: Vec<(String, String)>,
+    /// The device an `x-ms-DeviceCredential` proved for this request, if any: set by the
+    /// authorize handler (from the credential) or the sign-in handler (from the flow),
+    /// never by validation.
+    pub device: Option<DeviceProof>,
 }
 
 impl Authorize {
@@ -206,6 +211,7 @@ pub async fn validate(
         request,
         target,
         params,
+        device: None,
     })
 }
 

@@ -21,15 +21,20 @@
 //!    `jwt-bearer` Windows Hello `assertion` ([`hello_sign_in`]), or `device_token` (the device-only access token of
 //!    [`device_token`], PROTOCOLS.md §5.7; no PRT).
 //!
+//! Steps 2–4 are [`verify_device_signed`], shared with the `x-ms-DeviceCredential` of
+//! `/authorize` ([`device_credential`], PROTOCOLS.md §5.6).
+//!
 //! Then a fresh 32-byte session key is sealed to the device's transport key
 //! (`session_key_jwe`) and, under the server's wrap key, into the PRT's store row; the
 //! PRT itself is `0.` and 32 random bytes (base64url), stored only as its hash.
 
+mod device_credential;
 mod device_token;
 mod response;
 mod session;
 mod wrap;
 
+pub(crate) use device_credential::verify as verify_device_credential;
 pub(crate) use session::verify as verify_session_jws;
 
 use cerulean_crypto::prt::{new_session_key, seal_session_key_at_rest, seal_session_key_jwe};
@@ -90,8 +95,7 @@ pub(super) async fn grant(ctx: &TokenCtx<'_>, g: JwtBearerGrant) -> Result<PrtAn
             )));
         }
     }
-    let (device, claims) = authenticate_device(ctx, &jws).await?;
-    consume_nonce(ctx, &claims).await?;
+    let (device, claims) = verify_device_signed(ctx, &jws).await?;
     let inner = claim_str(&claims, "grant_type")?;
     if inner == "device_token" {
         return device_token::grant(ctx, &device, &claims)
@@ -137,6 +141,19 @@ pub(super) async fn grant(ctx: &TokenCtx<'_>, g: JwtBearerGrant) -> Result<PrtAn
         grant,
     };
     issue(ctx, &g, minted).await.map(PrtAnswer::Plain)
+}
+
+/// Steps 2–4 of the module docs for any device-key-signed JWS (the token endpoint's PRT
+/// request, the `x-ms-DeviceCredential` at `/authorize`): the registered, enabled device
+/// of an admitted tenant whose key signed it, and its verified claims, its
+/// `request_nonce` now spent.
+async fn verify_device_signed(
+    ctx: &TokenCtx<'_>,
+    jws: &UnverifiedJws,
+) -> Result<(Device, Map<String, Value>), OAuthError> {
+    let (device, claims) = authenticate_device(ctx, jws).await?;
+    consume_nonce(ctx, &claims).await?;
+    Ok((device, claims))
 }
 
 /// Steps 2 and 3 of the module docs: the registered, enabled device whose key signed the
