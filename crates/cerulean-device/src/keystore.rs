@@ -31,7 +31,7 @@ impl KeyProtection {
 }
 
 /// Where new keys come from.
-pub trait KeySource: Send {
+pub trait KeySource: Send + Sync {
     /// A fresh RSA-2048 key pair, never handed out before.
     fn new_key(&mut self) -> Result<RsaPrivateKey>;
 }

@@ -129,6 +129,32 @@ pub async fn renew(state_dir: &Path, trust: &Trust) -> Result<PrtRecord> {
     )
     .await
     .map_err(prt::device_verdict);
+    // Disabling a device revokes its PRTs, so a renewal may only hear "revoked"; the
+    // device credential then tells whether the device itself is still in good standing.
+    let renewed = match renewed {
+        Err(DeviceError::SignInRefused {
+            error,
+            codes,
+            description,
+        }) if error == "invalid_grant" => {
+            let verdict = device_token(
+                &http,
+                &record.authority,
+                &record.tenant_id,
+                &joined.credential(),
+            )
+            .await;
+            match verdict {
+                Err(e @ (DeviceError::DeviceDisabled | DeviceError::DeviceDeleted)) => Err(e),
+                _ => Err(DeviceError::SignInRefused {
+                    error,
+                    codes,
+                    description,
+                }),
+            }
+        }
+        other => other,
+    };
     let (new_prt, expires_in) = match renewed {
         Ok(ok) => ok,
         Err(DeviceError::DeviceDisabled) => {

@@ -26,6 +26,9 @@ pub struct TestServerOptions {
     /// Use this data directory (SQLite file, TLS material) instead of a temporary one; it
     /// outlives the server, so a second server can restart on the first one's data.
     pub data_dir: Option<PathBuf>,
+    /// Listen for HTTPS on this loopback port instead of an ephemeral one (a restart on
+    /// the same address, as a device retrying through an outage sees it).
+    pub https_port: Option<u16>,
 }
 
 /// A running server; shuts down when dropped.
@@ -68,7 +71,8 @@ impl TestServer {
         };
         let mut config = Config::default();
         config.data.dir = data_path.to_path_buf();
-        config.server.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        config.server.listen =
+            std::net::SocketAddr::from(([127, 0, 0, 1], options.https_port.unwrap_or(0)));
         if options.plain_http {
             config.server.http_listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
         }

@@ -216,3 +216,23 @@ async fn wrong_password_other_grants_and_other_tenants() {
         .unwrap();
     assert!(events.is_empty(), "{events:?}");
 }
+
+/// A certificate our tenant CA issued to a device that has since been deleted is told
+/// AADSTS700003 (device not found), the answer that makes a device stop using its join;
+/// a certificate no CA of ours issued stays a plain invalid grant (above).
+#[tokio::test]
+async fn a_deleted_devices_certificate_gets_device_not_found() {
+    let rig = Rig::start().await;
+    let device = Device::join(&rig).await;
+    let row = crate::session::device_row(&rig, &device).await;
+    rig.server
+        .directory
+        .delete_device(&ops(), rig.tenant(), row.object_id)
+        .await
+        .unwrap();
+    let claims = password_claims(&nonce(&rig).await, "alice@contoso.test", FIXTURE_PASSWORD);
+    let request = sign_request(&device.key, &device.joined.cert_der, X5c::Array, &claims);
+    let (status, body) = post_prt(&rig, "common", &request).await;
+    assert_error(status, &body, "invalid_grant", "AADSTS700003");
+    assert_eq!(body["error_codes"][0], 700003, "{body}");
+}

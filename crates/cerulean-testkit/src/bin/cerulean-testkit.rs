@@ -75,6 +75,7 @@ async fn serve(ready_file: &Path, plain_http: bool, ignore_stdin: bool) -> anyho
         fixtures: true,
         database_url: None,
         data_dir: None,
+        https_port: None,
     })
     .await
     .context("starting the test server")?;

@@ -39,7 +39,8 @@ pub(crate) use session::verify as verify_session_jws;
 
 use cerulean_crypto::prt::{new_session_key, seal_session_key_at_rest, seal_session_key_jwe};
 use cerulean_crypto::{
-    RsaPublicKey, SecretBytes, SecretString, UnverifiedJws, parse_device_certificate,
+    DeviceCertificateInfo, RsaPublicKey, SecretBytes, SecretString, UnverifiedJws,
+    parse_device_certificate,
 };
 use cerulean_directory::authority::{AuthContext, PrimaryRefreshToken, SealedSessionKey};
 use cerulean_directory::user::upn_domain;
@@ -183,17 +184,15 @@ async fn authenticate_device(
         }
     };
     let state = ctx.state;
-    let device = state
+    let found = state
         .directory
         .device_by_certificate(der)
         .await
         .map_err(|e| unavailable("device lookup", e))?
-        .filter(|d| d.cert_der.as_slice() == der.as_slice())
-        .ok_or_else(|| {
-            aadsts::invalid_grant(
-                "the x5c certificate is not the certificate of a registered device.",
-            )
-        })?;
+        .filter(|d| d.cert_der.as_slice() == der.as_slice());
+    let Some(device) = found else {
+        return Err(unregistered(ctx, &cert).await);
+    };
     let ca = state
         .drs
         .cas
@@ -216,6 +215,31 @@ async fn authenticate_device(
         return Err(aadsts::device_not_found(ctx.scope.segment()));
     }
     Ok((device, claims))
+}
+
+/// The refusal for a certificate that belongs to no device. A certificate that one of our
+/// tenant CAs issued once named a real device that has since been deleted: Entra answers
+/// that with AADSTS700003, which tells the device to stop using its join. Anything else
+/// is just an invalid grant.
+async fn unregistered(ctx: &TokenCtx<'_>, cert: &DeviceCertificateInfo) -> OAuthError {
+    let not_registered = || {
+        aadsts::invalid_grant("the x5c certificate is not the certificate of a registered device.")
+    };
+    let Some(tenant) = cert.tenant_id.map(TenantId::from) else {
+        return not_registered();
+    };
+    let state = ctx.state;
+    let ca = state
+        .drs
+        .cas
+        .get(&state.directory, state.client_cas.as_ref(), tenant)
+        .await;
+    match ca {
+        Ok(ca) if cert.verify_issued_by_at(&ca, ctx.now).is_ok() => {
+            aadsts::device_not_found(tenant)
+        }
+        _ => not_registered(),
+    }
 }
 
 /// Step 4: `request_nonce`, single use.
