@@ -15,7 +15,7 @@ use crate::http::{RetryPolicy, Trust};
 use crate::manage::{self, Left, Standing};
 use crate::oobe::{CrashPoint, Credential, Oobe, Outcome, Progress, Setup, Step, join_kind_for};
 use crate::state::{Edition, StateDir};
-use crate::{fsutil, status};
+use crate::status;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -342,23 +342,14 @@ async fn show_status(state_dir: &Path, json: bool, offline: bool, trust: &TrustA
     Ok(())
 }
 
-const TRUST_FILE: &str = "trusted-ca.pem";
-
 fn remember_trust(state_dir: &Path, trust: &Trust) -> Result<()> {
-    fsutil::ensure_private_dir(state_dir)?;
-    let pem: Vec<u8> = trust.extra_roots_pem.concat();
-    fsutil::write_private(&state_dir.join(TRUST_FILE), &pem)
+    trust.remember(state_dir)
 }
 
 fn load_trust(state_dir: &Path, args: &TrustArgs) -> Result<Trust> {
-    if let Some(path) = &args.ca_file {
-        return Trust::from_ca_file(path);
-    }
-    match fsutil::read_optional(&state_dir.join(TRUST_FILE))? {
-        Some(pem) => Ok(Trust {
-            extra_roots_pem: vec![pem],
-        }),
-        None => Ok(Trust::default()),
+    match &args.ca_file {
+        Some(path) => Trust::from_ca_file(path),
+        None => Trust::remembered(state_dir),
     }
 }
 

@@ -28,6 +28,29 @@ impl Trust {
     }
 }
 
+/// The file in a state directory that remembers the CA given at join.
+const TRUST_FILE: &str = "trusted-ca.pem";
+
+impl Trust {
+    /// Remembers these roots in `state_dir`, so later commands trust the same servers.
+    pub fn remember(&self, state_dir: &Path) -> Result<()> {
+        crate::fsutil::ensure_private_dir(state_dir)?;
+        crate::fsutil::write_private(&state_dir.join(TRUST_FILE), &self.extra_roots_pem.concat())
+    }
+
+    /// The roots remembered in `state_dir` (none: the public web roots only).
+    pub fn remembered(state_dir: &Path) -> Result<Self> {
+        Ok(
+            match crate::fsutil::read_optional(&state_dir.join(TRUST_FILE))? {
+                Some(pem) => Self {
+                    extra_roots_pem: vec![pem],
+                },
+                None => Self::default(),
+            },
+        )
+    }
+}
+
 /// A response: status and body, already read.
 #[derive(Debug)]
 pub struct Answer {

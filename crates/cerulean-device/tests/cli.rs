@@ -1,5 +1,6 @@
 //! The real `cerulean-device` binary end to end: join, status (text and JSON), the
 //! "Access work or school" view, PRT renewal, leave, and the errors a person sees.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 
@@ -233,4 +234,18 @@ fn errors_say_what_to_do_next() {
         help.contains("--password-stdin") && help.contains("--device-code"),
         "{help}"
     );
+}
+
+#[test]
+fn oobe_without_a_terminal_says_to_use_join() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = device(
+        dir.path(),
+        &["oobe", "--server", "https://localhost:1"],
+        None,
+    );
+    assert!(!out.status.success());
+    let said = text(&out);
+    assert!(said.contains("needs a terminal"), "{said}");
+    assert!(said.contains("cerulean-device join"), "{said}");
 }

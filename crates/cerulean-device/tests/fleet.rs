@@ -1,5 +1,6 @@
 //! The fleet simulator against a real server: every simulated device is a distinct device
 //! in the directory with distinct keys, no errors, and one sample per device per phase.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 
@@ -36,7 +37,7 @@ async fn a_small_fleet_joins_with_distinct_devices_and_keys() {
     assert_eq!(report.failed, 0, "{:?}", report.errors);
     assert_eq!(report.joined, devices);
     assert_eq!(pool.remaining(), 0, "every pooled key was used once");
-    for phase in report.phases.iter().filter(|p| p.phase != "mdm") {
+    for phase in &report.phases {
         assert_eq!(phase.count, devices, "{phase:?}");
     }
 

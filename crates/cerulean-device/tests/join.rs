@@ -1,12 +1,13 @@
 //! The headless OOBE against a real server: managed join to the desktop, registration,
 //! editions, federated realms, retries and re-runs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 
 use cerulean_device::DeviceError;
 use cerulean_device::oobe::{Credential, Outcome};
 use cerulean_device::state::{Edition, JoinKind, Namespace, Phase, StateDir};
-use cerulean_directory::{DomainKind, FederationSettings, TrustType};
+use cerulean_directory::TrustType;
 use cerulean_testkit::TestServer;
 use support::*;
 
@@ -162,24 +163,7 @@ async fn a_federated_user_joins_and_reaches_the_sign_in_screen() {
         .unwrap();
     let drs_token = body["access_token"].as_str().unwrap().to_string();
 
-    server
-        .directory
-        .set_domain_kind(
-            &admin(),
-            "contoso.test",
-            DomainKind::Federated(FederationSettings {
-                issuer_uri: "http://adfs.contoso.test/adfs/services/trust".into(),
-                passive_sign_in_uri: "https://adfs.contoso.test/adfs/ls/".into(),
-                active_sign_in_uri: None,
-                metadata_exchange_uri: None,
-                sign_out_uri: None,
-                signing_certificate: None,
-                preferred_authentication_protocol: Default::default(),
-                brand_name: Some("Contoso AD FS".into()),
-            }),
-        )
-        .await
-        .unwrap();
+    federate_contoso(&server).await;
 
     let dir = tempfile::tempdir().unwrap();
     let oobe_ = oobe(dir.path(), &server);

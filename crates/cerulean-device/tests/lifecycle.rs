@@ -1,5 +1,6 @@
 //! After setup: the server's verdict on a disabled or deleted device, PRT renewal,
 //! leaving, re-joining only on request, and sign-in from another device.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 
@@ -10,8 +11,6 @@ use cerulean_device::DeviceError;
 use cerulean_device::manage::{self, Left, Standing};
 use cerulean_device::oobe::{Credential, Oobe, Outcome, Progress};
 use cerulean_device::state::{JoinKind, ServerVerdict, StateDir};
-use cerulean_directory::Clock as _;
-use cerulean_directory::authority::AuthContext;
 use cerulean_proto::oauth2::DeviceCodeResponse;
 use cerulean_testkit::{TestServer, TestServerOptions};
 use support::*;
@@ -156,27 +155,7 @@ impl Progress for ApproveAs {
         self.seen.lock().unwrap().push(code.user_code.clone());
         let server = self.server.clone();
         let user_code = code.user_code.clone();
-        tokio::spawn(async move {
-            let alice = server.directory.user_by_upn(ALICE).await.unwrap().unwrap();
-            let auth = AuthContext {
-                tenant_id: alice.tenant_id,
-                user_id: alice.id,
-                amr: vec!["pwd".into(), "mfa".into()],
-                auth_time: cerulean_directory::SystemClock.now(),
-                device_id: None,
-            };
-            let decided = server
-                .directory
-                .store()
-                .decide_device_code(
-                    &user_code,
-                    Some(auth),
-                    cerulean_directory::SystemClock.now(),
-                )
-                .await
-                .unwrap();
-            assert!(decided);
-        });
+        tokio::spawn(async move { approve_device_code(&server, ALICE, &user_code).await });
     }
 }
 

@@ -429,3 +429,69 @@ fn quickstart_prints_a_token_command_that_works() {
     assert_eq!(token.split('.').count(), 3, "a JWT");
     assert_eq!(body["token_type"], "Bearer");
 }
+
+/// Runs `quickstart` until it has printed the demo device's status, then stops it.
+fn quickstart_until_device_status(dir: &Path) -> String {
+    let mut child = cerulean(dir)
+        .args(["quickstart", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut printed = String::new();
+    for line in BufReader::new(stdout).lines() {
+        let Ok(line) = line else { break };
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.contains("Try the device side") || line.contains("could not join") {
+            break;
+        }
+    }
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    let _ = child.wait();
+    printed
+}
+
+#[test]
+fn quickstart_joins_one_demo_device_and_shows_its_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = quickstart_until_device_status(dir.path());
+    assert!(
+        first.contains("reached the desktop (automatic sign-in)"),
+        "{first}"
+    );
+    assert!(first.contains("AzureAdJoined : YES"), "{first}");
+    assert!(first.contains("AzureAdPrt : YES"), "{first}");
+    let devices = |d: &Path| -> Vec<serde_json::Value> {
+        let out = cerulean(d)
+            .args([
+                "--json",
+                "admin",
+                "device",
+                "list",
+                "--tenant",
+                "contoso.test",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout)
+            .unwrap()
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    let listed = devices(dir.path());
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert!(first.contains("CONTOSO-DEMO-PC"), "{first}");
+
+    // A second quickstart finds the device joined and adds none.
+    let second = quickstart_until_device_status(dir.path());
+    assert!(second.contains("AzureAdJoined : YES"), "{second}");
+    assert_eq!(devices(dir.path()).len(), 1);
+}

@@ -456,7 +456,7 @@ impl Oobe {
         let started = Instant::now();
         let id = session
             .and_then(|s| s.tokens.id_token.clone())
-            .unwrap_or_else(IdToken::default);
+            .unwrap_or_default();
         state.mdm = Some(Mdm {
             enrollment_url: id.mdm_enrollment_url,
             terms_of_use_url: id.mdm_terms_of_use_url,

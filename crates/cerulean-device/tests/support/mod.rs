@@ -9,7 +9,11 @@ use std::time::Duration;
 use cerulean_crypto::SecretString;
 use cerulean_device::http::{RetryPolicy, Trust};
 use cerulean_device::oobe::{Credential, Oobe, Setup, Silent};
-use cerulean_directory::{ActionContext, Actor, Device, DeviceObjectId};
+use cerulean_directory::authority::AuthContext;
+use cerulean_directory::{
+    ActionContext, Actor, Clock as _, Device, DeviceObjectId, DomainKind, FederationSettings,
+    SystemClock,
+};
 use cerulean_testkit::{FIXTURE_PASSWORD, TestServer};
 
 pub const ALICE: &str = "alice@contoso.test";
@@ -68,4 +72,46 @@ pub async fn delete(server: &TestServer, tenant: cerulean_directory::TenantId, i
         .delete_device(&admin(), tenant, id)
         .await
         .unwrap();
+}
+
+/// Makes contoso.test a federated domain whose users sign in at its AD FS.
+pub async fn federate_contoso(server: &TestServer) {
+    server
+        .directory
+        .set_domain_kind(
+            &admin(),
+            "contoso.test",
+            DomainKind::Federated(FederationSettings {
+                issuer_uri: "http://adfs.contoso.test/adfs/services/trust".into(),
+                passive_sign_in_uri: "https://adfs.contoso.test/adfs/ls/".into(),
+                active_sign_in_uri: None,
+                metadata_exchange_uri: None,
+                sign_out_uri: None,
+                signing_certificate: None,
+                preferred_authentication_protocol: Default::default(),
+                brand_name: Some("Contoso AD FS".into()),
+            }),
+        )
+        .await
+        .unwrap();
+}
+
+/// Approves `user_code` as the verification page does once `upn` has signed in (with
+/// MFA) on another device.
+pub async fn approve_device_code(server: &TestServer, upn: &str, user_code: &str) {
+    let user = server.directory.user_by_upn(upn).await.unwrap().unwrap();
+    let auth = AuthContext {
+        tenant_id: user.tenant_id,
+        user_id: user.id,
+        amr: vec!["pwd".into(), "mfa".into()],
+        auth_time: SystemClock.now(),
+        device_id: None,
+    };
+    let decided = server
+        .directory
+        .store()
+        .decide_device_code(user_code, Some(auth), SystemClock.now())
+        .await
+        .unwrap();
+    assert!(decided, "the code {user_code} was pending");
 }

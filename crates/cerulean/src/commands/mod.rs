@@ -2,5 +2,6 @@
 
 pub mod admin;
 pub mod bench;
+pub mod demo_device;
 pub mod quickstart;
 pub mod serve;

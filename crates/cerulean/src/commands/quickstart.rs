@@ -9,7 +9,7 @@ use cerulean_directory::{Directory, DirectoryError, NewUser, Role, Tenant};
 
 use crate::cli::{GlobalArgs, QuickstartArgs};
 use crate::commands::admin::operator_context;
-use crate::commands::serve;
+use crate::commands::{demo_device, serve};
 use crate::context;
 use crate::secrets::generate_password;
 
@@ -49,25 +49,45 @@ pub async fn run(global: &GlobalArgs, args: &QuickstartArgs) -> anyhow::Result<(
     let running = serve::start(config.clone(), directory).await?;
     println!();
     running.print_banner();
+    let base_url = running.base_url();
+    let ca_path = running.ca_path.clone();
+    // Serve from now on, so the demo device below talks to the real listener.
+    let mut server = tokio::spawn(running.wait());
+    let alice = demo.users.iter().find(|(upn, _)| upn.starts_with("alice@"));
+    match (&ca_path, alice) {
+        (Some(ca), Some((upn, password))) => {
+            let device = demo_device::join_and_show(
+                &base_url,
+                ca,
+                &config.data.dir,
+                upn,
+                password.as_deref(),
+            );
+            // Ctrl-C during the demo join stops the server, and the quickstart with it.
+            tokio::select! {
+                () = device => {}
+                stopped = &mut server => return stopped.context("the server task failed")?,
+            }
+        }
+        _ => println!("\n(No demo device: the server has no generated CA to trust.)"),
+    }
     println!();
     println!("Next steps:");
     let data_dir = config.data.dir.display();
-    if let Some(ca) = &running.ca_path {
+    if let Some(ca) = &ca_path {
         println!(
-            "  1. Check the server:      curl --cacert {} {}/healthz",
-            ca.display(),
-            running.base_url()
+            "  1. Check the server:      curl --cacert {} {base_url}/healthz",
+            ca.display()
         );
     }
     if let (Some(ca), Some((upn, Some(password)))) = (
-        &running.ca_path,
+        &ca_path,
         demo.users.iter().find(|(upn, _)| upn.starts_with("alice@")),
     ) {
         println!("  2. Get a token for {upn} (password grant, as the Azure CLI client):");
         println!(
-            "       curl --cacert {} {}/{DEMO_DOMAIN}/oauth2/v2.0/token \\",
-            ca.display(),
-            running.base_url()
+            "       curl --cacert {} {base_url}/{DEMO_DOMAIN}/oauth2/v2.0/token \\",
+            ca.display()
         );
         println!(
             "         -d grant_type=password -d client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46 \\"
@@ -76,8 +96,7 @@ pub async fn run(global: &GlobalArgs, args: &QuickstartArgs) -> anyhow::Result<(
             "         -d scope=https://graph.microsoft.com/.default -d username={upn} -d 'password={password}'"
         );
         println!(
-            "     OpenID configuration: {}/{DEMO_DOMAIN}/v2.0/.well-known/openid-configuration",
-            running.base_url()
+            "     OpenID configuration: {base_url}/{DEMO_DOMAIN}/v2.0/.well-known/openid-configuration"
         );
     }
     println!(
@@ -86,7 +105,7 @@ pub async fn run(global: &GlobalArgs, args: &QuickstartArgs) -> anyhow::Result<(
     println!(
         "  4. Read the audit log:    cerulean admin --data-dir {data_dir} audit list --tenant {DEMO_DOMAIN}"
     );
-    running.wait().await
+    server.await.context("the server task failed")?
 }
 
 /// What the demo set-up produced (or found from an earlier run).
