@@ -25,15 +25,16 @@ pub struct RouteTime {
     pub mean_ms: f64,
 }
 
-/// Reads `{server}/metrics`; `None` if it is not there or not Cerulean's.
+/// Reads `{server}/metrics`; `None` if it is not there. A server that has answered nothing
+/// yet has no histogram lines, and that empty snapshot is the right "before": only a
+/// server that is not Cerulean's leaves the "after" empty too, and shows nothing.
 pub async fn scrape(http: &Http, server: &str) -> Option<Snapshot> {
     let url = format!("{}/metrics", server.trim_end_matches('/'));
     let answer = http.get(&url, None).await.ok()?;
     if !answer.status.is_success() {
         return None;
     }
-    let snapshot = parse(&answer.text());
-    (!snapshot.0.is_empty()).then_some(snapshot)
+    Some(parse(&answer.text()))
 }
 
 fn parse(text: &str) -> Snapshot {
@@ -129,5 +130,14 @@ cerulean_http_requests_total{method=\"GET\",route=\"/metrics\",status=\"200\"} 2
                 },
             ]
         );
+    }
+
+    #[test]
+    fn a_server_that_answered_nothing_yet_counts_from_zero() {
+        let fresh = parse("# HELP cerulean_http_requests HTTP requests answered\n");
+        let diff = difference(&fresh, &parse(AFTER));
+        assert_eq!(diff.len(), 2, "{diff:?}");
+        assert_eq!(diff[0].requests, 30);
+        assert!((diff[0].mean_ms - 100.0).abs() < 1e-9);
     }
 }
