@@ -244,6 +244,24 @@ impl Backend for PostgresStore {
             .map_err(|e| self.err(e))
     }
 
+    async fn write_alone(&self, sql: &str, args: Vec<Arg>) -> StoreResult<Option<Self::Row>> {
+        // Every row, not just the first: the statement must run to its end, where it
+        // commits, so that a failed commit is an error here rather than lost.
+        let rows = bind_args!(sqlx::query(sql), args)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(rows.into_iter().next())
+    }
+
+    async fn execute_alone(&self, sql: &str, args: Vec<Arg>) -> StoreResult<u64> {
+        bind_args!(sqlx::query(sql), args)
+            .execute(&self.pool)
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(|e| self.err(e))
+    }
+
     async fn execute_script(&self, tx: &mut Self::Tx, sql: &str) -> StoreResult<()> {
         let conn: &mut _ = &mut **tx;
         sqlx::Executor::execute(conn, sqlx::raw_sql(sql))

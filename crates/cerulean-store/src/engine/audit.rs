@@ -20,7 +20,12 @@ pub(crate) async fn insert<B: Backend>(
     tx: &mut B::Tx,
     event: &AuditEvent,
 ) -> StoreResult<()> {
-    let args: Vec<Arg> = vec![
+    b.execute(tx, INSERT, args(event)?).await?;
+    Ok(())
+}
+
+fn args(event: &AuditEvent) -> StoreResult<Vec<Arg>> {
+    Ok(vec![
         id_text(&event.id.0).into(),
         micros(event.time).into(),
         event.tenant_id.map(|t| id_text(&t.0)).into(),
@@ -30,15 +35,12 @@ pub(crate) async fn insert<B: Backend>(
         event.correlation_id.clone().into(),
         to_json("audit result", &event.result)?.into(),
         to_json("audit details", &event.details)?.into(),
-    ];
-    b.execute(tx, INSERT, args).await?;
-    Ok(())
+    ])
 }
 
+/// An event that describes no change of its own (a sign-in, a refusal): one statement.
 pub(crate) async fn record_audit<B: Backend>(b: &B, event: &AuditEvent) -> StoreResult<()> {
-    let mut tx = b.begin_write().await?;
-    insert(b, &mut tx, event).await?;
-    b.commit(tx).await
+    b.execute_alone(INSERT, args(event)?).await.map(|_| ())
 }
 
 pub(crate) async fn audit_events<B: Backend>(

@@ -49,6 +49,15 @@ pub(crate) trait Backend: Send + Sync + 'static {
     async fn commit(&self, tx: Self::Tx) -> StoreResult<()>;
     /// Runs one statement in `tx`; returns the number of rows it affected.
     async fn execute(&self, tx: &mut Self::Tx, sql: &str, args: Vec<Arg>) -> StoreResult<u64>;
+    /// Runs one writing statement on its own, outside any explicit transaction: the
+    /// statement is atomic by itself, and this costs one trip to the database instead of
+    /// the three of BEGIN, statement, COMMIT (on SQLite, three hand-offs to the writer
+    /// connection's thread while it holds the write lock). Returns the first row of its
+    /// `RETURNING` clause, if any.
+    async fn write_alone(&self, sql: &str, args: Vec<Arg>) -> StoreResult<Option<Self::Row>>;
+    /// [`Backend::write_alone`] for a statement without `RETURNING`: the number of rows
+    /// it affected.
+    async fn execute_alone(&self, sql: &str, args: Vec<Arg>) -> StoreResult<u64>;
     /// Runs a script of several statements in `tx` (migrations).
     async fn execute_script(&self, tx: &mut Self::Tx, sql: &str) -> StoreResult<()>;
     async fn fetch_optional_in(

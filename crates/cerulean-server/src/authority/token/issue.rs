@@ -63,7 +63,6 @@ pub(crate) async fn user_tokens(
 ) -> Result<TokenResponse, OAuthError> {
     let lifetimes = &ctx.state.authority.lifetimes;
     let key = signing_key(ctx, issue.user.tenant_id).await?;
-    let m = minting(ctx);
     let client_id = issue.client.app.client_id;
     let delegated = Delegated {
         user: issue.user,
@@ -72,31 +71,6 @@ pub(crate) async fn user_tokens(
         appidacr: issue.client.appidacr,
         audience: &issue.target.audience,
         endpoint: ctx.version,
-    };
-    let claims = tokens::delegated_access_token(&m, &delegated, lifetimes.access_token)
-        .map_err(|e| unavailable("minting", e))?;
-    let v1_token = claims.ver == "1.0";
-    let access_token = key
-        .sign(&claims, v1_token)
-        .map_err(|e| unavailable("signing", e))?;
-    let wants_id_token = ctx.version == EndpointVersion::V1 || issue.target.oidc.openid;
-    let id_token = if wants_id_token {
-        let claims = tokens::id_token(
-            &m,
-            issue.user,
-            issue.auth,
-            &client_id,
-            ctx.version,
-            issue.nonce,
-            lifetimes.id_token,
-        );
-        let v1 = ctx.version == EndpointVersion::V1;
-        Some(
-            key.sign(&claims, v1)
-                .map_err(|e| unavailable("signing", e))?,
-        )
-    } else {
-        None
     };
     let (refresh_token, token_hash) =
         new_secret(32).map_err(|e| unavailable("refresh token", e))?;
@@ -111,12 +85,14 @@ pub(crate) async fn user_tokens(
         used_at: None,
         revoked: false,
     };
-    ctx.state
-        .directory
-        .store()
-        .insert_refresh_token(&row)
-        .await
-        .map_err(|e| unavailable("storing a refresh token", e))?;
+    // The refresh token is written while this thread signs: `join!` polls the insert
+    // first, which hands it to the database, then signs while the database works.
+    let store = ctx.state.directory.store();
+    let (stored, signed) = tokio::join!(store.insert_refresh_token(&row), async {
+        sign_user_tokens(ctx, &issue, &key, &delegated)
+    });
+    stored.map_err(|e| unavailable("storing a refresh token", e))?;
+    let (access_token, id_token) = signed?;
     let mut response = base_response(ctx, issue.target);
     response.access_token = Some(access_token);
     response.id_token = id_token;
@@ -128,6 +104,43 @@ pub(crate) async fn user_tokens(
         response.foci = Some("1".to_owned());
     }
     Ok(response)
+}
+
+/// The access token and, when the request wants one, the id token of a user grant.
+fn sign_user_tokens(
+    ctx: &TokenCtx<'_>,
+    issue: &UserIssue<'_>,
+    key: &LoadedKey,
+    delegated: &Delegated<'_>,
+) -> Result<(String, Option<String>), OAuthError> {
+    let lifetimes = &ctx.state.authority.lifetimes;
+    let m = minting(ctx);
+    let claims = tokens::delegated_access_token(&m, delegated, lifetimes.access_token)
+        .map_err(|e| unavailable("minting", e))?;
+    let v1_token = claims.ver == "1.0";
+    let access_token = key
+        .sign(&claims, v1_token)
+        .map_err(|e| unavailable("signing", e))?;
+    let wants_id_token = ctx.version == EndpointVersion::V1 || issue.target.oidc.openid;
+    let id_token = if wants_id_token {
+        let claims = tokens::id_token(
+            &m,
+            issue.user,
+            issue.auth,
+            &delegated.client_id,
+            ctx.version,
+            issue.nonce,
+            lifetimes.id_token,
+        );
+        let v1 = ctx.version == EndpointVersion::V1;
+        Some(
+            key.sign(&claims, v1)
+                .map_err(|e| unavailable("signing", e))?,
+        )
+    } else {
+        None
+    };
+    Ok((access_token, id_token))
 }
 
 /// An app-only access token (client credentials): no id token, no refresh token.

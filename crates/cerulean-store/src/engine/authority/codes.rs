@@ -44,9 +44,7 @@ pub(crate) async fn insert_authorization_code<B: Backend>(
         micros(code.created_at).into(),
         micros(code.expires_at).into(),
     ];
-    let mut tx = b.begin_write().await?;
-    b.execute(&mut tx, INSERT, args).await?;
-    b.commit(tx).await
+    b.execute_alone(INSERT, args).await.map(|_| ())
 }
 
 /// Marks the code used at `now`: `Fresh` for the first redemption, `Replayed` for every

@@ -98,9 +98,7 @@ pub(crate) async fn decide_device_code<B: Backend>(
         approval.into(),
         micros(now).into(),
     ];
-    let mut tx = b.begin_write().await?;
-    let decided = b.execute(&mut tx, DECIDE, args).await?;
-    b.commit(tx).await?;
+    let decided = b.execute_alone(DECIDE, args).await?;
     Ok(decided > 0)
 }
 

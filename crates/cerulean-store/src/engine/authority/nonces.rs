@@ -17,8 +17,6 @@ pub(crate) async fn consume_nonce<B: Backend>(
     expires_at: OffsetDateTime,
 ) -> StoreResult<bool> {
     let args: Vec<Arg> = vec![nonce_hash.into(), micros(expires_at).into()];
-    let mut tx = b.begin_write().await?;
-    let inserted = b.execute(&mut tx, INSERT, args).await? > 0;
-    b.commit(tx).await?;
+    let inserted = b.execute_alone(INSERT, args).await? > 0;
     Ok(inserted)
 }

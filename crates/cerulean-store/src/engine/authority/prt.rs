@@ -35,9 +35,7 @@ pub(crate) async fn insert_primary_refresh_token<B: Backend>(
         micros(prt.expires_at).into(),
         prt.revoked.into(),
     ];
-    let mut tx = b.begin_write().await?;
-    b.execute(&mut tx, INSERT, args).await?;
-    b.commit(tx).await
+    b.execute_alone(INSERT, args).await.map(|_| ())
 }
 
 /// The PRT, expired or revoked or not (those are the caller's rules).
@@ -66,9 +64,7 @@ pub(crate) async fn revoke_primary_refresh_token<B: Backend>(
     token_hash: &str,
 ) -> StoreResult<bool> {
     let args: Vec<Arg> = vec![token_hash.into(), true.into(), false.into()];
-    let mut tx = b.begin_write().await?;
-    let n = b.execute(&mut tx, REVOKE_ONE, args).await?;
-    b.commit(tx).await?;
+    let n = b.execute_alone(REVOKE_ONE, args).await?;
     Ok(n > 0)
 }
 
@@ -97,9 +93,7 @@ async fn revoke_where<B: Backend>(
     key: String,
 ) -> StoreResult<u64> {
     let args: Vec<Arg> = vec![tenant.into(), key.into(), true.into(), false.into()];
-    let mut tx = b.begin_write().await?;
-    let n = b.execute(&mut tx, sql, args).await?;
-    b.commit(tx).await?;
+    let n = b.execute_alone(sql, args).await?;
     Ok(n)
 }
 

@@ -25,6 +25,14 @@ const INSERT: &str = "INSERT INTO refresh_tokens \
       expires_at, used_at, revoked) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
+/// [`INSERT`] for a single writer: stored revoked if the family already has a revoked
+/// token (SQLite stores booleans as 0 and 1, which `OR` and `EXISTS` produce).
+const INSERT_UNLESS_FAMILY_REVOKED: &str = "INSERT INTO refresh_tokens \
+     (token_hash, family_id, tenant_id, user_id, client_id, scope, auth, created_at, \
+      expires_at, used_at, revoked) \
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+      ($11 OR EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $2 AND revoked = 1))";
+
 /// Affects one row only for the first use of a live token: a concurrent use waits for the
 /// row lock and then no longer matches.
 const MARK_USED: &str = "UPDATE refresh_tokens SET used_at = $2 \
@@ -48,38 +56,35 @@ pub(crate) async fn insert_refresh_token<B: Backend>(
 }
 
 async fn insert_once<B: Backend>(b: &B, token: &RefreshToken) -> StoreResult<()> {
-    let mut tx = b.begin_write().await?;
-    let family_revoked = if B::SERIALIZED_WRITES {
-        // No concurrent writer can be revoking the family: one indexed probe is enough,
-        // where reading the whole family (which grows by one row per rotation) was the
-        // main cost of a refresh on SQLite.
-        b.fetch_optional_in(
-            &mut tx,
-            "SELECT 1 AS revoked FROM refresh_tokens WHERE family_id = $1 AND revoked = $2 LIMIT 1",
-            vec![id_text(&token.family_id).into(), true.into()],
-        )
-        .await?
-        .is_some()
-    } else {
-        lock_family(b, &mut tx, token.family_id)
-            .await?
-            .iter()
-            .any(|(_, revoked)| *revoked)
+    let args = |family_revoked: bool| -> StoreResult<Vec<Arg>> {
+        Ok(vec![
+            token.token_hash.as_str().into(),
+            id_text(&token.family_id).into(),
+            id_text(&token.auth.tenant_id.0).into(),
+            id_text(&token.auth.user_id.0).into(),
+            id_text(&token.client_id.0).into(),
+            token.scope.as_str().into(),
+            to_json("refresh token auth context", &token.auth)?.into(),
+            micros(token.created_at).into(),
+            micros(token.expires_at).into(),
+            token.used_at.map(micros).into(),
+            (token.revoked || family_revoked).into(),
+        ])
     };
-    let args: Vec<Arg> = vec![
-        token.token_hash.as_str().into(),
-        id_text(&token.family_id).into(),
-        id_text(&token.auth.tenant_id.0).into(),
-        id_text(&token.auth.user_id.0).into(),
-        id_text(&token.client_id.0).into(),
-        token.scope.as_str().into(),
-        to_json("refresh token auth context", &token.auth)?.into(),
-        micros(token.created_at).into(),
-        micros(token.expires_at).into(),
-        token.used_at.map(micros).into(),
-        (token.revoked || family_revoked).into(),
-    ];
-    b.execute(&mut tx, INSERT, args).await?;
+    if B::SERIALIZED_WRITES {
+        // No concurrent writer can be revoking the family, so one statement that probes
+        // the family for a revoked token (indexed, however long the family has grown)
+        // and inserts is enough: one trip to the writer instead of four.
+        b.write_alone(INSERT_UNLESS_FAMILY_REVOKED, args(false)?)
+            .await?;
+        return Ok(());
+    }
+    let mut tx = b.begin_write().await?;
+    let family_revoked = lock_family(b, &mut tx, token.family_id)
+        .await?
+        .iter()
+        .any(|(_, revoked)| *revoked);
+    b.execute(&mut tx, INSERT, args(family_revoked)?).await?;
     b.commit(tx).await
 }
 
@@ -100,21 +105,27 @@ async fn consume_once<B: Backend>(
     token_hash: &str,
     now: OffsetDateTime,
 ) -> StoreResult<RefreshRedemption> {
-    let mut tx = b.begin_write().await?;
+    // The common case, a live token's first use, is one atomic statement. A token never
+    // goes back from used or revoked to live, so when it matches nothing the token was
+    // already spent (or never existed), and the slower path below can decide which
+    // without a race.
+    let mark = format!("{MARK_USED} RETURNING {COLUMNS}");
     let marked = b
-        .execute(
-            &mut tx,
-            MARK_USED,
+        .write_alone(
+            &mark,
             vec![token_hash.into(), micros(now).into(), false.into()],
         )
         .await?;
+    if let Some(row) = marked {
+        return Ok(RefreshRedemption::Fresh(decode(&row)?));
+    }
+    let mut tx = b.begin_write().await?;
     let sql = format!("SELECT {COLUMNS} FROM refresh_tokens WHERE token_hash = $1");
     let row = b
         .fetch_optional_in(&mut tx, &sql, vec![token_hash.into()])
         .await?;
     let redemption = match row.as_ref().map(decode).transpose()? {
         None => RefreshRedemption::NotFound,
-        Some(token) if marked > 0 => RefreshRedemption::Fresh(token),
         Some(token) => {
             revoke_family_in(b, &mut tx, token.family_id).await?;
             RefreshRedemption::Reused(token)

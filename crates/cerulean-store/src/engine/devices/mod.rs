@@ -118,9 +118,7 @@ pub(crate) async fn record_device_sign_in<B: Backend>(
 ) -> StoreResult<bool> {
     let mut args = key(tenant, device);
     args.extend([Arg::from(micros(at)), Arg::from(micros(not_before))]);
-    let mut tx = b.begin_write().await?;
-    let written = b.execute(&mut tx, TOUCH, args).await? > 0;
-    b.commit(tx).await?;
+    let written = b.execute_alone(TOUCH, args).await? > 0;
     Ok(written)
 }
 
