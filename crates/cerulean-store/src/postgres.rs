@@ -262,6 +262,12 @@ impl Backend for PostgresStore {
             .map_err(|e| self.err(e))
     }
 
+    async fn write_batch(&self, _statements: &str, _args: Vec<Arg>) -> StoreResult<Vec<Self::Row>> {
+        Err(StoreError::Backend(
+            "one-trip statement batches are SQLite's; PostgreSQL runs them one at a time".into(),
+        ))
+    }
+
     async fn execute_script(&self, tx: &mut Self::Tx, sql: &str) -> StoreResult<()> {
         let conn: &mut _ = &mut **tx;
         sqlx::Executor::execute(conn, sqlx::raw_sql(sql))

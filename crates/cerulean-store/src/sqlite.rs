@@ -231,6 +231,33 @@ impl Backend for SqliteStore {
             .map_err(|e| self.err(e))
     }
 
+    async fn write_batch(&self, statements: &str, args: Vec<Arg>) -> StoreResult<Vec<Self::Row>> {
+        let batch = format!("BEGIN IMMEDIATE; {statements}; COMMIT");
+        let writer = self.writer.clone();
+        // In a task of its own: a request dropped half-way (its client went away) must
+        // not stop the batch between BEGIN and COMMIT, leaving the writer inside a
+        // transaction for whoever uses it next.
+        let run = tokio::spawn(async move {
+            let mut conn = writer.acquire().await?;
+            let done = bind_args!(sqlx::query(&batch), args)
+                .fetch_all(&mut *conn)
+                .await;
+            if done.is_err() {
+                // A statement failed after BEGIN: end the transaction before the
+                // connection goes back to the pool. Without an open transaction (BEGIN
+                // itself failed) this fails harmlessly.
+                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+            }
+            done
+        });
+        match run.await {
+            Ok(result) => result.map_err(|e| self.err(e)),
+            Err(e) => Err(StoreError::Backend(format!(
+                "a write batch's task failed: {e}"
+            ))),
+        }
+    }
+
     async fn execute_script(&self, tx: &mut Self::Tx, sql: &str) -> StoreResult<()> {
         let conn: &mut _ = &mut **tx;
         sqlx::Executor::execute(conn, sqlx::raw_sql(sql))

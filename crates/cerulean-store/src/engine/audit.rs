@@ -38,6 +38,26 @@ fn args(event: &AuditEvent) -> StoreResult<Vec<Arg>> {
     ])
 }
 
+/// The statement that writes `event` as part of another write, with its placeholders
+/// numbered from `first`, ending in `condition` (which ties it to that write: SQLite's
+/// `WHERE changes() > 0` after it in a batch, PostgreSQL's `FROM` a data-modifying CTE);
+/// and its arguments.
+pub(crate) fn insert_with(
+    first: usize,
+    event: &AuditEvent,
+    condition: &str,
+) -> StoreResult<(String, Vec<Arg>)> {
+    let args = args(event)?;
+    let placeholders: Vec<String> = (first..first + args.len())
+        .map(|n| format!("${n}"))
+        .collect();
+    let sql = format!(
+        "INSERT INTO audit_events ({COLUMNS}) SELECT {} {condition}",
+        placeholders.join(", ")
+    );
+    Ok((sql, args))
+}
+
 /// An event that describes no change of its own (a sign-in, a refusal): one statement.
 pub(crate) async fn record_audit<B: Backend>(b: &B, event: &AuditEvent) -> StoreResult<()> {
     b.execute_alone(INSERT, args(event)?).await.map(|_| ())

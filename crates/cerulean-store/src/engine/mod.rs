@@ -58,6 +58,16 @@ pub(crate) trait Backend: Send + Sync + 'static {
     /// [`Backend::write_alone`] for a statement without `RETURNING`: the number of rows
     /// it affected.
     async fn execute_alone(&self, sql: &str, args: Vec<Arg>) -> StoreResult<u64>;
+    /// SQLite only (where [`Backend::SERIALIZED_WRITES`]): runs `statements` — several
+    /// `;`-separated statements sharing one numbered argument list — as one write
+    /// transaction in one trip to the writer connection, so the write lock is held for
+    /// the database's work only, not across the round trips of a statement at a time.
+    /// Returns the rows the statements return (SQLite's per-statement change counts are
+    /// not reliable across BEGIN and COMMIT, so a batch that needs one ends with
+    /// `SELECT changes()`). A failed statement rolls the whole transaction back.
+    /// PostgreSQL prepares one statement per message and answers `Backend` errors here;
+    /// it has parallel writers and does not need it.
+    async fn write_batch(&self, statements: &str, args: Vec<Arg>) -> StoreResult<Vec<Self::Row>>;
     /// Runs a script of several statements in `tx` (migrations).
     async fn execute_script(&self, tx: &mut Self::Tx, sql: &str) -> StoreResult<()>;
     async fn fetch_optional_in(

@@ -4,9 +4,11 @@
 //! SELECT … WHERE` that writes the device only if its owner exists and is enabled, no
 //! device of the owner came from the same request (fingerprint), and the owner is under
 //! the quota. Only when it writes nothing does the transaction read why (retry, quota,
-//! owner). On SQLite the transaction is the only writer, so that is race-free as is; on
-//! PostgreSQL the owner's row is locked first, and the conditional statement, which
-//! starts after the lock is granted, sees every registration committed before it.
+//! owner). On SQLite the transaction is the only writer, so that is race-free as is, and
+//! the statement and its audit row go to the writer as one batch, one trip, so the write
+//! lock is held for SQLite's own work only. On PostgreSQL the owner's row is locked
+//! first, and the conditional statement, which starts after the lock is granted, sees
+//! every registration committed before it.
 
 use cerulean_directory::{
     AuditEvent, Device, DeviceRegistration, RegistrationOutcome, StoreError, StoreResult, TenantId,
@@ -114,6 +116,13 @@ async fn in_transaction<B: Backend>(
     event: &AuditEvent,
 ) -> StoreResult<RegistrationOutcome> {
     let device = registration.device;
+    if B::SERIALIZED_WRITES && device.owner_user_id.is_some() {
+        if let Some(outcome) = in_one_batch(b, registration, event).await? {
+            return Ok(outcome);
+        }
+        // It wrote nothing. The transaction below tries again and, if it writes nothing
+        // either, says why.
+    }
     let mut tx = b.begin_write().await?;
     let Some(owner) = device.owner_user_id else {
         b.execute(&mut tx, INSERT, insert_args(device)).await?;
@@ -126,7 +135,55 @@ async fn in_transaction<B: Backend>(
         b.fetch_optional_in(&mut tx, &sql, owner_args(device.tenant_id, owner))
             .await?;
     }
-    let (sql, args, outcome) = match registration.replaces_version {
+    let (sql, mut args, outcome) = conditional_write(registration);
+    let written = if B::SERIALIZED_WRITES {
+        let written = b.execute(&mut tx, sql, args).await?;
+        if written > 0 {
+            audit::insert(b, &mut tx, event).await?;
+        }
+        written
+    } else {
+        // The write and its audit row in one statement (one round trip less): the audit
+        // insert reads the rows the write returns, so it writes one exactly when the
+        // write did.
+        let (audit_sql, audit_args) = audit::insert_with(args.len() + 1, event, "FROM written")?;
+        args.extend(audit_args);
+        let statement = format!("WITH written AS ({sql} RETURNING 1) {audit_sql}");
+        b.execute(&mut tx, &statement, args).await?
+    };
+    if written == 0 {
+        // Nothing written: `tx` rolls back when dropped, after saying why.
+        return why_not(b, &mut tx, registration, owner).await;
+    }
+    b.commit(tx).await?;
+    Ok(outcome)
+}
+
+/// The conditional write and its audit row as one batch (SQLite: one trip to the
+/// writer). `None` if it wrote nothing.
+async fn in_one_batch<B: Backend>(
+    b: &B,
+    registration: &DeviceRegistration<'_>,
+    event: &AuditEvent,
+) -> StoreResult<Option<RegistrationOutcome>> {
+    let (sql, mut args, outcome) = conditional_write(registration);
+    let (audit_sql, audit_args) = audit::insert_with(args.len() + 1, event, "WHERE changes() > 0")?;
+    args.extend(audit_args);
+    // The audit row was written only if the device was, so its count is the answer.
+    let rows = b
+        .write_batch(&format!("{sql}; {audit_sql}; SELECT changes() AS n"), args)
+        .await?;
+    let written = rows::count(rows.first())?;
+    Ok((written > 0).then_some(outcome))
+}
+
+/// The statement that registers (or re-keys) only if the policy allows, its arguments,
+/// and what it means when it writes.
+fn conditional_write(
+    registration: &DeviceRegistration<'_>,
+) -> (&'static str, Vec<Arg>, RegistrationOutcome) {
+    let device = registration.device;
+    match registration.replaces_version {
         None => {
             let mut args = insert_args(device);
             args.push(i64::from(registration.quota).into());
@@ -137,15 +194,7 @@ async fn in_transaction<B: Backend>(
             replace_args(device, expected),
             RegistrationOutcome::Replaced,
         ),
-    };
-    let written = b.execute(&mut tx, sql, args).await?;
-    if written == 0 {
-        // Nothing written: `tx` rolls back when dropped, after saying why.
-        return why_not(b, &mut tx, registration, owner).await;
     }
-    audit::insert(b, &mut tx, event).await?;
-    b.commit(tx).await?;
-    Ok(outcome)
 }
 
 /// Why a conditional write wrote nothing, read in the same transaction.
