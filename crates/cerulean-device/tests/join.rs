@@ -123,6 +123,39 @@ async fn a_wrong_password_is_explained_and_nothing_is_registered() {
 }
 
 #[tokio::test]
+async fn a_locked_account_is_explained_and_nothing_is_registered() {
+    let server = TestServer::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let wrong = || Credential::Password {
+        upn: ALICE.into(),
+        password: cerulean_crypto::SecretString::new("wrong".into()),
+    };
+    // Ten failures trip the server's smart lockout.
+    for _ in 0..10 {
+        let e = oobe(dir.path(), &server)
+            .run(wrong(), JoinKind::Join)
+            .await
+            .unwrap_err();
+        assert_eq!(e.aadsts_codes(), &[50126]);
+    }
+    // Now even the right password is refused, in plain words, with what to do next.
+    let e = oobe(dir.path(), &server)
+        .run(password(ALICE), JoinKind::Join)
+        .await
+        .unwrap_err();
+    assert_eq!(e.aadsts_codes(), &[50053]);
+    assert!(e.to_string().contains("your account is locked"), "{e}");
+    assert!(
+        e.next_step().contains("Wait a few minutes"),
+        "{}",
+        e.next_step()
+    );
+    assert!(devices_of(&server, ALICE).await.is_empty());
+    let state = StateDir::open(dir.path()).unwrap().load().unwrap().unwrap();
+    assert!(state.phase < Phase::JoinRequested, "{:?}", state.phase);
+}
+
+#[tokio::test]
 async fn an_unknown_domain_is_reported() {
     let server = TestServer::start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
