@@ -22,6 +22,7 @@ use crate::codec::{Arg, bind_args};
 use crate::engine::{Backend, audit, impl_authority_store, impl_device_store, impl_store};
 use crate::error::Target;
 use crate::migrate::{self, Migration};
+use crate::sqlite_writes::{Done, LoneWrites, Shape};
 
 /// SQLite's schema versions, oldest first.
 pub(crate) const MIGRATIONS: &[Migration] = &[
@@ -65,6 +66,8 @@ const READERS: u32 = 8;
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// Writes that stand alone, run on their own thread (see [`crate::sqlite_writes`]).
+    lone_writes: LoneWrites,
     target: Target,
 }
 
@@ -109,9 +112,12 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(|e| target.map(e, database_error))?;
+        let lone_writes = LoneWrites::start(writer.clone())
+            .map_err(|e| target.unavailable(format!("cannot start the writer thread: {e}")))?;
         let store = Self {
             writer,
             reader,
+            lone_writes,
             target,
         };
         migrate::run(&store, MIGRATIONS, None).await?;
@@ -141,9 +147,12 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(|e| target.map(e, database_error))?;
+        let lone_writes = LoneWrites::start(pool.clone())
+            .map_err(|e| target.unavailable(format!("cannot start the writer thread: {e}")))?;
         let store = Self {
             writer: pool.clone(),
             reader: pool,
+            lone_writes,
             target,
         };
         migrate::run(&store, MIGRATIONS, None).await?;
@@ -214,47 +223,38 @@ impl Backend for SqliteStore {
     }
 
     async fn write_alone(&self, sql: &str, args: Vec<Arg>) -> StoreResult<Option<Self::Row>> {
-        // Every row, not just the first: the statement must run to its end, where it
-        // commits, so that a failed commit is an error here rather than lost.
-        let rows = bind_args!(sqlx::query(sql), args)
-            .fetch_all(&self.writer)
+        match self
+            .lone_writes
+            .run(sql.to_owned(), args, Shape::Rows)
             .await
-            .map_err(|e| self.err(e))?;
-        Ok(rows.into_iter().next())
+        {
+            Ok(Done::Rows(rows)) => Ok(rows.into_iter().next()),
+            Ok(Done::Affected(_)) => Ok(None),
+            Err(e) => Err(self.err(e)),
+        }
     }
 
     async fn execute_alone(&self, sql: &str, args: Vec<Arg>) -> StoreResult<u64> {
-        bind_args!(sqlx::query(sql), args)
-            .execute(&self.writer)
+        match self
+            .lone_writes
+            .run(sql.to_owned(), args, Shape::Affected)
             .await
-            .map(|done| done.rows_affected())
-            .map_err(|e| self.err(e))
+        {
+            Ok(Done::Affected(n)) => Ok(n),
+            Ok(Done::Rows(rows)) => Ok(u64::try_from(rows.len()).unwrap_or(u64::MAX)),
+            Err(e) => Err(self.err(e)),
+        }
     }
 
     async fn write_batch(&self, statements: &str, args: Vec<Arg>) -> StoreResult<Vec<Self::Row>> {
-        let batch = format!("BEGIN IMMEDIATE; {statements}; COMMIT");
-        let writer = self.writer.clone();
-        // In a task of its own: a request dropped half-way (its client went away) must
-        // not stop the batch between BEGIN and COMMIT, leaving the writer inside a
-        // transaction for whoever uses it next.
-        let run = tokio::spawn(async move {
-            let mut conn = writer.acquire().await?;
-            let done = bind_args!(sqlx::query(&batch), args)
-                .fetch_all(&mut *conn)
-                .await;
-            if done.is_err() {
-                // A statement failed after BEGIN: end the transaction before the
-                // connection goes back to the pool. Without an open transaction (BEGIN
-                // itself failed) this fails harmlessly.
-                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            }
-            done
-        });
-        match run.await {
-            Ok(result) => result.map_err(|e| self.err(e)),
-            Err(e) => Err(StoreError::Backend(format!(
-                "a write batch's task failed: {e}"
-            ))),
+        match self
+            .lone_writes
+            .run(statements.to_owned(), args, Shape::Batch)
+            .await
+        {
+            Ok(Done::Rows(rows)) => Ok(rows),
+            Ok(Done::Affected(_)) => Ok(Vec::new()),
+            Err(e) => Err(self.err(e)),
         }
     }
 
