@@ -4,7 +4,9 @@
 //! `BEGIN IMMEDIATE`: writers in this process queue on the pool, and a writer in another
 //! process (the admin CLI) waits on the busy timeout instead of failing with
 //! `SQLITE_BUSY` half-way through a transaction. Reads use a separate pool and, thanks to
-//! WAL, never wait for writers.
+//! WAL, never wait for writers. Writes that stand alone (one statement, or one batch
+//! between BEGIN and COMMIT) are queued to the writer thread of [`crate::sqlite_writes`],
+//! which takes its turn on the same pool.
 
 use std::path::Path;
 use std::time::Duration;
