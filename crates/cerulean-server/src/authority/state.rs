@@ -7,6 +7,7 @@ use time::Duration;
 use super::cache::DirectoryCache;
 use super::keys::KeyRing;
 use super::metrics::TokenMetrics;
+use super::token::PrtWrapKey;
 use crate::config::AuthoritySettings;
 use crate::metrics::Metrics;
 
@@ -21,6 +22,8 @@ pub struct AuthorityState {
     pub metrics: TokenMetrics,
     /// Tenants and applications read recently (30 s).
     pub cache: DirectoryCache,
+    /// The key sealing PRT session keys at rest, kept after its first read.
+    pub(crate) prt_wrap_key: PrtWrapKey,
 }
 
 /// Lifetimes of what the authority hands out.
@@ -69,6 +72,7 @@ impl AuthorityState {
             keys: KeyRing::new(&lifetimes),
             metrics: TokenMetrics::register(metrics),
             cache: DirectoryCache::default(),
+            prt_wrap_key: PrtWrapKey::default(),
             lifetimes,
         }
     }

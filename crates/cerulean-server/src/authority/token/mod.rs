@@ -36,7 +36,7 @@ use crate::public_url::PublicBase;
 use crate::serve::ConnectionInfo;
 
 pub(crate) use client::AuthenticatedClient;
-pub(crate) use prt::{verify_device_credential, verify_session_jws};
+pub(crate) use prt::{PrtWrapKey, verify_device_credential, verify_session_jws};
 
 /// Everything a grant needs to know about the request it serves.
 #[derive(Debug)]

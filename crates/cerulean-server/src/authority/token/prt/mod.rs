@@ -36,6 +36,7 @@ mod wrap;
 
 pub(crate) use device_credential::verify as verify_device_credential;
 pub(crate) use session::verify as verify_session_jws;
+pub(crate) use wrap::PrtWrapKey;
 
 use cerulean_crypto::prt::{new_session_key, seal_session_key_at_rest, seal_session_key_jwe};
 use cerulean_crypto::{
@@ -462,13 +463,16 @@ async fn issue(
         session_key_jwe,
         grant,
     } = m;
-    let wrap_key = wrap::wrap_key(&state.directory)
+    let wrap_key = state
+        .authority
+        .prt_wrap_key
+        .get(&state.directory)
         .await
         .map_err(|e| unavailable("PRT wrap key", e))?;
     let (random, _) = new_secret(PRT_BYTES).map_err(|e| unavailable("PRT", e))?;
     let prt = format!("{PRT_PREFIX}{random}");
     let token_hash = hash_secret(&prt);
-    let sealed = seal_session_key_at_rest(&wrap_key, session_key, token_hash.as_bytes())
+    let sealed = seal_session_key_at_rest(wrap_key, session_key, token_hash.as_bytes())
         .map_err(|e| unavailable("sealing the session key at rest", e))?;
     let row = PrimaryRefreshToken {
         token_hash,

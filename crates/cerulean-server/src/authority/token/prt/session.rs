@@ -40,7 +40,7 @@ use super::super::client::{authenticate, shown};
 use super::super::issue::{UserIssue, load_user, user_tokens};
 use super::super::{TokenCtx, unavailable};
 use super::response::EncryptedBody;
-use super::{Mint, PrtAnswer, claim_str, consume_nonce, issue, wrap};
+use super::{Mint, PrtAnswer, claim_str, consume_nonce, issue};
 
 /// How far `iat` may be from now when a request carries no nonce.
 const IAT_SKEW_SECS: i64 = 300;
@@ -158,11 +158,15 @@ pub(crate) async fn verify(ctx: &TokenCtx<'_>, request: &str) -> Result<Verified
     if !ctx.admits(row.tenant_id) {
         return Err(aadsts::invalid_grant("the PRT belongs to another tenant."));
     }
-    let wrap_key = wrap::wrap_key(&ctx.state.directory)
+    let wrap_key = ctx
+        .state
+        .authority
+        .prt_wrap_key
+        .get(&ctx.state.directory)
         .await
         .map_err(|e| unavailable("PRT wrap key", e))?;
     let session_key =
-        open_session_key_at_rest(&wrap_key, &row.sealed_session_key.0, hash.as_bytes())
+        open_session_key_at_rest(wrap_key, &row.sealed_session_key.0, hash.as_bytes())
             .map_err(|e| unavailable("opening a PRT's session key", e))?;
     let verified = match jws.verify(&session_key) {
         Ok(v) => v,
