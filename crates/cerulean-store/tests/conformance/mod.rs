@@ -101,6 +101,7 @@ macro_rules! conformance_tests {
             device_registration_policy_round_trip,
             hello_keys_round_trip_and_go_with_their_device,
             concurrent_registrations_never_exceed_the_quota,
+            registrations_dropped_mid_write_leave_whole_rows,
             concurrent_identical_registrations_make_one_device,
             device_ca_is_created_once,
             concurrent_device_ca_creations_converge,

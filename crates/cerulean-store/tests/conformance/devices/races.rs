@@ -79,3 +79,40 @@ pub async fn concurrent_identical_registrations_make_one_device(store: Arc<dyn S
     assert_eq!(devices.len(), 1);
     assert!(existing.iter().all(|d| *d == devices[0]));
 }
+
+/// A request whose client goes away is dropped by the server mid-write. Whatever point a
+/// registration is dropped at, the device is there with its audit event or not at all,
+/// and the store keeps working: on SQLite a write batch runs to its COMMIT on the writer
+/// thread regardless, on PostgreSQL an unfinished transaction is rolled back.
+pub async fn registrations_dropped_mid_write_leave_whole_rows(store: Arc<dyn Store>) {
+    let (tenant, user) = tenant_and_user(&store, "devdrop").await;
+    for i in 0..60u64 {
+        let device = device_model(tenant, Some(user.id), &format!("PC-{i}"));
+        // From "before anything was sent" to "long after it finished".
+        let patience = std::time::Duration::from_micros(i * i * 3);
+        let _ = tokio::time::timeout(patience, register(&store, &device, 1000)).await;
+    }
+    // Let writes that were dropped while queued or running finish.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let last = device_model(tenant, Some(user.id), "PC-last");
+    assert_eq!(
+        register(&store, &last, 1000).await,
+        RegistrationOutcome::Created,
+        "the writer still works"
+    );
+    let devices = store.devices_of_user(tenant, user.id).await.unwrap();
+    let joins = actions_of(&store, tenant)
+        .await
+        .into_iter()
+        .filter(|a| a == "device.join")
+        .count();
+    assert_eq!(
+        joins,
+        devices.len(),
+        "every device with its audit event, no other"
+    );
+    assert!(
+        devices.len() >= 2,
+        "some dropped registrations had finished"
+    );
+}
