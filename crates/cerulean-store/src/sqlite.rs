@@ -24,7 +24,7 @@ use crate::codec::{Arg, bind_args};
 use crate::engine::{Backend, audit, impl_authority_store, impl_device_store, impl_store};
 use crate::error::Target;
 use crate::migrate::{self, Migration};
-use crate::sqlite_writes::{Done, LoneWrites, Shape};
+use crate::sqlite_writes::LoneWrites;
 
 /// SQLite's schema versions, oldest first.
 pub(crate) const MIGRATIONS: &[Migration] = &[
@@ -225,39 +225,23 @@ impl Backend for SqliteStore {
     }
 
     async fn write_alone(&self, sql: &str, args: Vec<Arg>) -> StoreResult<Option<Self::Row>> {
-        match self
-            .lone_writes
-            .run(sql.to_owned(), args, Shape::Rows)
-            .await
-        {
-            Ok(Done::Rows(rows)) => Ok(rows.into_iter().next()),
-            Ok(Done::Affected(_)) => Ok(None),
-            Err(e) => Err(self.err(e)),
-        }
+        let rows = self.lone_writes.rows(sql, args).await;
+        rows.map(|rows| rows.into_iter().next())
+            .map_err(|e| self.err(e))
     }
 
     async fn execute_alone(&self, sql: &str, args: Vec<Arg>) -> StoreResult<u64> {
-        match self
-            .lone_writes
-            .run(sql.to_owned(), args, Shape::Affected)
+        self.lone_writes
+            .affected(sql, args)
             .await
-        {
-            Ok(Done::Affected(n)) => Ok(n),
-            Ok(Done::Rows(rows)) => Ok(u64::try_from(rows.len()).unwrap_or(u64::MAX)),
-            Err(e) => Err(self.err(e)),
-        }
+            .map_err(|e| self.err(e))
     }
 
     async fn write_batch(&self, statements: &str, args: Vec<Arg>) -> StoreResult<Vec<Self::Row>> {
-        match self
-            .lone_writes
-            .run(statements.to_owned(), args, Shape::Batch)
+        self.lone_writes
+            .batch(statements, args)
             .await
-        {
-            Ok(Done::Rows(rows)) => Ok(rows),
-            Ok(Done::Affected(_)) => Ok(Vec::new()),
-            Err(e) => Err(self.err(e)),
-        }
+            .map_err(|e| self.err(e))
     }
 
     async fn execute_script(&self, tx: &mut Self::Tx, sql: &str) -> StoreResult<()> {

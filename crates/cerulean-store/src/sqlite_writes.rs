@@ -22,28 +22,23 @@ use crate::codec::{Arg, bind_args};
 /// stream of them cannot keep a write transaction waiting for long.
 const WRITES_PER_CHECKOUT: usize = 64;
 
-/// What a queued write answers.
-pub(crate) enum Shape {
-    /// Every row it returns (`RETURNING`, a batch's `SELECT`).
-    Rows,
-    /// The number of rows it changed.
-    Affected,
+type Reply<T> = oneshot::Sender<Result<T, sqlx::Error>>;
+
+/// What a queued write is, with where its answer goes.
+enum Work {
+    /// One statement: every row it returns (`RETURNING`).
+    Rows(Reply<Vec<SqliteRow>>),
+    /// One statement: the number of rows it changed.
+    Affected(Reply<u64>),
     /// Several statements between BEGIN and COMMIT: every row they return; rolled back
     /// if one fails.
-    Batch,
-}
-
-/// A queued write's answer.
-pub(crate) enum Done {
-    Rows(Vec<SqliteRow>),
-    Affected(u64),
+    Batch(Reply<Vec<SqliteRow>>),
 }
 
 struct Job {
     sql: String,
     args: Vec<Arg>,
-    shape: Shape,
-    reply: oneshot::Sender<Result<Done, sqlx::Error>>,
+    work: Work,
 }
 
 /// The handle to the queue; its thread ends when the last handle is dropped.
@@ -65,19 +60,41 @@ impl LoneWrites {
         Ok(Self { jobs })
     }
 
-    /// Queues a write and waits for its answer.
-    pub(crate) async fn run(
+    /// One statement; the rows it returns.
+    pub(crate) async fn rows(
         &self,
-        sql: String,
+        sql: &str,
         args: Vec<Arg>,
-        shape: Shape,
-    ) -> Result<Done, sqlx::Error> {
+    ) -> Result<Vec<SqliteRow>, sqlx::Error> {
+        self.submit(sql, args, Work::Rows).await
+    }
+
+    /// One statement; the number of rows it changed.
+    pub(crate) async fn affected(&self, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
+        self.submit(sql, args, Work::Affected).await
+    }
+
+    /// `statements` between BEGIN IMMEDIATE and COMMIT; the rows they return.
+    pub(crate) async fn batch(
+        &self,
+        statements: &str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<SqliteRow>, sqlx::Error> {
+        self.submit(statements, args, Work::Batch).await
+    }
+
+    /// Queues a write and waits for its answer.
+    async fn submit<T>(
+        &self,
+        sql: &str,
+        args: Vec<Arg>,
+        work: impl FnOnce(Reply<T>) -> Work,
+    ) -> Result<T, sqlx::Error> {
         let (reply, answer) = oneshot::channel();
         let job = Job {
-            sql,
+            sql: sql.to_owned(),
             args,
-            shape,
-            reply,
+            work: work(reply),
         };
         self.jobs.send(job).map_err(|_| sqlx::Error::PoolClosed)?;
         answer.await.map_err(|_| sqlx::Error::PoolClosed)?
@@ -89,16 +106,14 @@ async fn serve(writer: SqlitePool, mut queue: mpsc::UnboundedReceiver<Job>) {
         let mut conn = match writer.acquire().await {
             Ok(conn) => conn,
             Err(e) => {
-                let _ = first.reply.send(Err(e));
+                first.fail(e);
                 continue;
             }
         };
         let mut next = Some(first);
         let mut ran = 0;
         while let Some(job) = next.take() {
-            let answer = execute(&mut conn, job.sql, job.args, job.shape).await;
-            // The requester may be gone; the write happened regardless.
-            let _ = job.reply.send(answer);
+            job.run(&mut conn).await;
             ran += 1;
             if ran < WRITES_PER_CHECKOUT {
                 next = queue.try_recv().ok();
@@ -107,33 +122,47 @@ async fn serve(writer: SqlitePool, mut queue: mpsc::UnboundedReceiver<Job>) {
     }
 }
 
-async fn execute(
-    conn: &mut PoolConnection<Sqlite>,
-    sql: String,
-    args: Vec<Arg>,
-    shape: Shape,
-) -> Result<Done, sqlx::Error> {
-    match shape {
-        Shape::Rows => bind_args!(sqlx::query(&sql), args)
-            .fetch_all(&mut **conn)
-            .await
-            .map(Done::Rows),
-        Shape::Affected => bind_args!(sqlx::query(&sql), args)
-            .execute(&mut **conn)
-            .await
-            .map(|done| Done::Affected(done.rows_affected())),
-        Shape::Batch => {
-            let batch = format!("BEGIN IMMEDIATE; {sql}; COMMIT");
-            let rows = bind_args!(sqlx::query(&batch), args)
-                .fetch_all(&mut **conn)
-                .await;
-            if rows.is_err() {
-                // A statement failed after BEGIN: end the transaction before the
-                // connection goes back to the pool. Without an open transaction (BEGIN
-                // itself failed) this fails harmlessly.
-                let _ = sqlx::query("ROLLBACK").execute(&mut **conn).await;
+impl Job {
+    /// Runs the write and sends its answer. The requester may be gone; the write
+    /// happened regardless.
+    async fn run(self, conn: &mut PoolConnection<Sqlite>) {
+        let Job { sql, args, work } = self;
+        match work {
+            Work::Rows(reply) => {
+                let rows = bind_args!(sqlx::query(&sql), args)
+                    .fetch_all(&mut **conn)
+                    .await;
+                let _ = reply.send(rows);
             }
-            rows.map(Done::Rows)
+            Work::Affected(reply) => {
+                let done = bind_args!(sqlx::query(&sql), args)
+                    .execute(&mut **conn)
+                    .await
+                    .map(|done| done.rows_affected());
+                let _ = reply.send(done);
+            }
+            Work::Batch(reply) => {
+                let batch = format!("BEGIN IMMEDIATE; {sql}; COMMIT");
+                let rows = bind_args!(sqlx::query(&batch), args)
+                    .fetch_all(&mut **conn)
+                    .await;
+                if rows.is_err() {
+                    // A statement failed after BEGIN: end the transaction before the
+                    // connection goes back to the pool. Without an open transaction
+                    // (BEGIN itself failed) this fails harmlessly.
+                    let _ = sqlx::query("ROLLBACK").execute(&mut **conn).await;
+                }
+                let _ = reply.send(rows);
+            }
+        }
+    }
+
+    /// Answers with `error` without running.
+    fn fail(self, error: sqlx::Error) {
+        // A send fails only when the requester is gone: nobody to tell.
+        match self.work {
+            Work::Rows(reply) | Work::Batch(reply) => drop(reply.send(Err(error))),
+            Work::Affected(reply) => drop(reply.send(Err(error))),
         }
     }
 }
