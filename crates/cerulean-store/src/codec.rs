@@ -150,7 +150,6 @@ macro_rules! impl_columns {
     };
 }
 
-impl_columns!(sqlx::sqlite::SqliteRow);
 impl_columns!(sqlx::postgres::PgRow);
 
 /// Reads the columns of one row of table `what`, turning every failure into `Corrupt`.

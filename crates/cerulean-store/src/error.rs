@@ -106,7 +106,7 @@ fn constraint_error(db: &dyn DatabaseError, target: &Target) -> StoreError {
 
 /// SQLite names the violated columns in its message:
 /// `UNIQUE constraint failed: users.upn_lower`.
-fn sqlite_constraint_table(message: &str) -> Option<String> {
+pub(crate) fn sqlite_constraint_table(message: &str) -> Option<String> {
     let (_, columns) = message.split_once("constraint failed: ")?;
     let (table, _) = columns.split_once('.')?;
     Some(table.trim().to_string())

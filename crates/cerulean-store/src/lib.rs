@@ -33,7 +33,6 @@ mod migrate;
 mod open;
 mod postgres;
 mod sqlite;
-mod sqlite_writes;
 
 pub use bench::{BenchReport, Throughput, run_store_benchmark};
 pub use open::open_store;

@@ -51,22 +51,18 @@ async fn open_creates_the_file_and_its_directory_in_wal_mode() {
     assert_eq!(store.backend(), "sqlite");
     store.close().await;
 
-    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
-        "sqlite://{}",
-        path.display()
-    ))
-    .await
-    .unwrap();
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(&mut conn)
-        .await
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
-    let versions: Vec<i64> =
-        sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version")
-            .fetch_all(&mut conn)
-            .await
-            .unwrap();
+    let versions: Vec<i64> = conn
+        .prepare("SELECT version FROM schema_migrations ORDER BY version")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     // Every migration applied once, in order.
     let latest = cerulean_store::schema_version("sqlite").unwrap();
     assert_eq!(versions, (1..=latest).collect::<Vec<i64>>());
@@ -96,17 +92,11 @@ async fn a_newer_schema_is_refused_with_a_clear_message() {
     let path = dir.path().join("cerulean.db");
     SqliteStore::open(&path).await.unwrap().close().await;
 
-    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
-        "sqlite://{}",
-        path.display()
-    ))
-    .await
-    .unwrap();
-    sqlx::query(
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
         "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)",
+        [],
     )
-    .execute(&mut conn)
-    .await
     .unwrap();
     drop(conn);
 
@@ -154,17 +144,12 @@ async fn corrupt_rows_are_reported_as_corrupt() {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).await.unwrap());
     let (tenant, _) = conformance::create_tenant(&store, "corrupt").await;
 
-    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
-        "sqlite://{}",
-        path.display()
-    ))
-    .await
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
+        "UPDATE tenants SET branding = 'not json' WHERE id = ?1",
+        [tenant.id.to_string()],
+    )
     .unwrap();
-    sqlx::query("UPDATE tenants SET branding = 'not json' WHERE id = $1")
-        .bind(tenant.id.to_string())
-        .execute(&mut conn)
-        .await
-        .unwrap();
     match store.tenant(tenant.id).await {
         Err(StoreError::Corrupt {
             what: "tenants",
@@ -201,25 +186,16 @@ async fn writers_in_two_processes_wait_for_each_other() {
 async fn a_version_1_database_is_upgraded_in_place() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cerulean.db");
-    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
-        "sqlite://{}?mode=rwc",
-        path.display()
-    ))
-    .await
-    .unwrap();
-    sqlx::raw_sql(include_str!("../migrations/sqlite/0001_initial.sql"))
-        .execute(&mut conn)
-        .await
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(include_str!("../migrations/sqlite/0001_initial.sql"))
         .unwrap();
-    sqlx::raw_sql(
+    conn.execute_batch(
         "CREATE TABLE schema_migrations (version BIGINT NOT NULL PRIMARY KEY, \
          name TEXT NOT NULL, applied_at BIGINT NOT NULL); \
          INSERT INTO schema_migrations VALUES (1, 'initial', 0); \
          INSERT INTO tenants VALUES \
          ('00000000-0000-4000-8000-000000000001', 'Old', 'old.test', '{}', 0);",
     )
-    .execute(&mut conn)
-    .await
     .unwrap();
     drop(conn);
 
@@ -244,4 +220,60 @@ async fn a_version_1_database_is_upgraded_in_place() {
             .unwrap(),
         vec![key]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn writes_committed_together_fail_alone() {
+    // Many stand-alone writes at once share commits on the writer thread; a write that
+    // fails (a duplicate id) must be rolled back alone, every other one must land, and
+    // each caller must hear its own outcome.
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&dir.path().join("cerulean.db"))
+            .await
+            .unwrap(),
+    );
+    let (tenant, _) = conformance::create_tenant(&store, "grouped").await;
+    let first = conformance::event(Some(tenant.id), "grouped.write", "t");
+    store.record_audit(&first).await.unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..400 {
+        let store = store.clone();
+        // Every fourth write repeats the id of the event already stored.
+        let event = if i % 4 == 0 {
+            first.clone()
+        } else {
+            conformance::event(Some(tenant.id), "grouped.write", &format!("t{i}"))
+        };
+        tasks.spawn(async move { (i, store.record_audit(&event).await) });
+    }
+    let mut failed = 0;
+    while let Some(joined) = tasks.join_next().await {
+        let (i, result) = joined.unwrap();
+        if i % 4 == 0 {
+            assert!(
+                matches!(
+                    result,
+                    Err(StoreError::Duplicate {
+                        what: "audit event"
+                    })
+                ),
+                "write {i}: {result:?}"
+            );
+            failed += 1;
+        } else {
+            result.unwrap();
+        }
+    }
+    assert_eq!(failed, 100);
+    let stored = store
+        .audit_events(&cerulean_directory::AuditQuery {
+            tenant_id: Some(tenant.id),
+            action_prefix: Some("grouped.".into()),
+            since: None,
+            limit: 1000,
+        })
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 301);
 }
