@@ -46,6 +46,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "primary_refresh_tokens",
         sql: include_str!("../migrations/postgres/0006_primary_refresh_tokens.sql"),
     },
+    Migration {
+        version: 7,
+        name: "refresh_family_revoked",
+        sql: include_str!("../migrations/postgres/0007_refresh_family_revoked.sql"),
+    },
 ];
 
 /// Serializes migrations of nodes starting at once (`pg_advisory_xact_lock`, released at

@@ -277,3 +277,29 @@ async fn writes_committed_together_fail_alone() {
         .unwrap();
     assert_eq!(stored.len(), 301);
 }
+
+#[tokio::test]
+async fn the_family_revocation_probe_is_one_index_lookup() {
+    // Every rotation asks whether the family has a revoked member; a family gains a row
+    // per rotation, so the question must be answered by the (family_id, revoked) index,
+    // not by reading the family.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cerulean.db");
+    SqliteStore::open(&path).await.unwrap().close().await;
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let plan: Vec<String> = conn
+        .prepare(
+            "EXPLAIN QUERY PLAN SELECT 1 FROM refresh_tokens WHERE family_id = ?1 AND revoked = 1",
+        )
+        .unwrap()
+        .query_map(["f"], |row| row.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        plan,
+        vec![
+            "SEARCH refresh_tokens USING COVERING INDEX refresh_tokens_family_revoked (family_id=? AND revoked=?)"
+        ]
+    );
+}

@@ -61,6 +61,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "primary_refresh_tokens",
         sql: include_str!("../../migrations/sqlite/0006_primary_refresh_tokens.sql"),
     },
+    Migration {
+        version: 7,
+        name: "refresh_family_revoked",
+        sql: include_str!("../../migrations/sqlite/0007_refresh_family_revoked.sql"),
+    },
 ];
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
