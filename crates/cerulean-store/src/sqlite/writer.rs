@@ -259,25 +259,34 @@ fn serve(conn: Connection, queue: &mpsc::Receiver<Job>) {
 /// Runs `group` as one transaction, each write in its own savepoint, and answers every
 /// write after the commit.
 fn commit_group(conn: &Connection, group: Vec<Alone>) {
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-        let e = SqlError::from(e);
+    if let Err(e) = control(conn, "BEGIN IMMEDIATE") {
         for write in group {
             write.fail(&e);
         }
         return;
     }
+    // A write alone in its group needs no savepoint: if it fails, the whole transaction
+    // is rolled back instead of committed.
+    let alone = group.len() == 1;
     let mut outcomes = Vec::with_capacity(group.len());
     let mut rest = group.into_iter();
     while let Some(write) = rest.next() {
-        let outcome = write.run_in_savepoint(conn);
+        let outcome = write.run(conn, !alone);
         let failed = outcome.error();
         outcomes.push(outcome);
-        if let Some(e) = failed.filter(|_| conn.is_autocommit()) {
-            // SQLite rolled the whole transaction back (disk full, I/O error): the writes
-            // before this one are gone too, and the rest must not run outside a
-            // transaction.
+        if let Some(e) = failed.filter(|_| alone || conn.is_autocommit()) {
+            // The only write failed, or SQLite rolled the whole transaction back (disk
+            // full, I/O error): the writes before this one are gone too, and the rest
+            // must not run outside a transaction.
+            if !conn.is_autocommit() {
+                let _ = control(conn, "ROLLBACK");
+            }
             for outcome in outcomes {
-                outcome.fail(&e);
+                if alone {
+                    outcome.send();
+                } else {
+                    outcome.fail(&e);
+                }
             }
             for write in rest {
                 write.fail(&e);
@@ -285,15 +294,14 @@ fn commit_group(conn: &Connection, group: Vec<Alone>) {
             return;
         }
     }
-    match conn.execute_batch("COMMIT") {
+    match control(conn, "COMMIT") {
         Ok(()) => {
             for outcome in outcomes {
                 outcome.send();
             }
         }
         Err(e) => {
-            let e = SqlError::from(e);
-            let _ = conn.execute_batch("ROLLBACK");
+            let _ = control(conn, "ROLLBACK");
             for outcome in outcomes {
                 outcome.fail(&e);
             }
@@ -301,12 +309,20 @@ fn commit_group(conn: &Connection, group: Vec<Alone>) {
     }
 }
 
+/// A transaction-control statement, prepared once per connection.
+fn control(conn: &Connection, sql: &str) -> Result<(), SqlError> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
+}
+
 impl Alone {
-    /// Runs the write in a savepoint, rolled back to if the write fails.
-    fn run_in_savepoint(self, conn: &Connection) -> Outcome {
+    /// Runs the write, in a savepoint rolled back to if the write fails when `savepoint`.
+    fn run(self, conn: &Connection, savepoint: bool) -> Outcome {
         let Alone { sql, args, work } = self;
-        if let Err(e) = conn.execute_batch("SAVEPOINT lone") {
-            return Outcome::failed(work, SqlError::from(e));
+        if savepoint {
+            if let Err(e) = control(conn, "SAVEPOINT lone") {
+                return Outcome::failed(work, e);
+            }
         }
         let outcome = match work {
             Work::Rows(reply) => Outcome::Rows(reply, statements::rows(conn, &sql, &args)),
@@ -315,11 +331,11 @@ impl Alone {
                 Outcome::Affected(reply, statements::affected(conn, &sql, &args))
             }
         };
-        if outcome.error().is_some() && !conn.is_autocommit() {
-            let _ = conn.execute_batch("ROLLBACK TO lone");
-        }
-        if !conn.is_autocommit() {
-            let _ = conn.execute_batch("RELEASE lone");
+        if savepoint && !conn.is_autocommit() {
+            if outcome.error().is_some() {
+                let _ = control(conn, "ROLLBACK TO lone");
+            }
+            let _ = control(conn, "RELEASE lone");
         }
         outcome
     }
