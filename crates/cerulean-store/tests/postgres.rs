@@ -152,3 +152,59 @@ async fn unreachable_postgres_is_unavailable_and_never_shows_the_password() {
         other => panic!("expected Backend, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_successor_inserted_while_its_family_is_revoked_is_stored_revoked_requires_database_url()
+{
+    // The interleaving the rotation/reuse race test can only hope to hit: a revocation
+    // holds the family's rows locked and has revoked them but not committed when the
+    // successor's insert arrives. The insert must wait, and store the successor revoked.
+    use cerulean_directory::authority::RefreshRedemption;
+    use conformance::authority::{auth_context, refresh_model, tenant_and_user};
+
+    let Some(url) = database_url() else { return };
+    let schema = Schema::create(&url).await;
+    let store: Arc<dyn Store> = Arc::new(PostgresStore::connect(&schema.url).await.unwrap());
+    let (tenant, user) = tenant_and_user(&store, "epq").await;
+    let auth = auth_context(tenant, user.id);
+    let family = uuid::Uuid::new_v4();
+    let first = refresh_model(&auth, family, 86_400);
+    store.insert_refresh_token(&first).await.unwrap();
+
+    let mut revoker = PgConnection::connect(&schema.url).await.unwrap();
+    let mut tx = sqlx::Connection::begin(&mut revoker).await.unwrap();
+    sqlx::query("SELECT token_hash FROM refresh_tokens WHERE family_id = $1 FOR UPDATE")
+        .bind(family.to_string())
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE refresh_tokens SET revoked = TRUE WHERE family_id = $1")
+        .bind(family.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+
+    let successor = refresh_model(&auth, family, 86_400);
+    let insert = {
+        let (store, successor) = (store.clone(), successor.clone());
+        tokio::spawn(async move { store.insert_refresh_token(&successor).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !insert.is_finished(),
+        "the insert must wait for the revocation's locks"
+    );
+    tx.commit().await.unwrap();
+    insert.await.unwrap().unwrap();
+
+    match store
+        .consume_refresh_token(&successor.token_hash, conformance::at(10))
+        .await
+        .unwrap()
+    {
+        RefreshRedemption::Reused(stored) => assert!(stored.revoked),
+        other => panic!("the successor escaped its family's revocation: {other:?}"),
+    }
+    revoker.close().await.unwrap();
+    schema.drop_schema().await;
+}

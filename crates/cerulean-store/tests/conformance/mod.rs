@@ -10,7 +10,7 @@
 
 mod apps;
 mod audit;
-mod authority;
+pub mod authority;
 mod concurrency;
 mod devices;
 mod groups;

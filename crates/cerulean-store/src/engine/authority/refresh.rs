@@ -20,18 +20,15 @@ use crate::engine::{Backend, audit};
 const COLUMNS: &str = "token_hash, family_id, client_id, scope, auth, created_at, expires_at, \
      used_at, revoked";
 
-const INSERT: &str = "INSERT INTO refresh_tokens \
-     (token_hash, family_id, tenant_id, user_id, client_id, scope, auth, created_at, \
-      expires_at, used_at, revoked) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
-
-/// [`INSERT`] for a single writer: stored revoked if the family already has a revoked
-/// token (SQLite stores booleans as 0 and 1, which `OR` and `EXISTS` produce).
+/// Inserts a token, stored revoked if the family already has a revoked token (a
+/// successor minted while its family was being revoked for reuse): `$11` is the token's
+/// own flag, `$12` is `true`. The probe is one lookup in the (family_id, revoked) index,
+/// however long the family has grown.
 const INSERT_UNLESS_FAMILY_REVOKED: &str = "INSERT INTO refresh_tokens \
      (token_hash, family_id, tenant_id, user_id, client_id, scope, auth, created_at, \
       expires_at, used_at, revoked) \
      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-      ($11 OR EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $2 AND revoked = 1))";
+      ($11 OR EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $2 AND revoked = $12))";
 
 /// Affects one row only for the first use of a live token: a concurrent use waits for the
 /// row lock and then no longer matches.
@@ -56,37 +53,46 @@ pub(crate) async fn insert_refresh_token<B: Backend>(
 }
 
 async fn insert_once<B: Backend>(b: &B, token: &RefreshToken) -> StoreResult<()> {
-    let args = |family_revoked: bool| -> StoreResult<Vec<Arg>> {
-        Ok(vec![
-            token.token_hash.as_str().into(),
-            id_text(&token.family_id).into(),
-            id_text(&token.auth.tenant_id.0).into(),
-            id_text(&token.auth.user_id.0).into(),
-            id_text(&token.client_id.0).into(),
-            token.scope.as_str().into(),
-            to_json("refresh token auth context", &token.auth)?.into(),
-            micros(token.created_at).into(),
-            micros(token.expires_at).into(),
-            token.used_at.map(micros).into(),
-            (token.revoked || family_revoked).into(),
-        ])
-    };
+    let args: Vec<Arg> = vec![
+        token.token_hash.as_str().into(),
+        id_text(&token.family_id).into(),
+        id_text(&token.auth.tenant_id.0).into(),
+        id_text(&token.auth.user_id.0).into(),
+        id_text(&token.client_id.0).into(),
+        token.scope.as_str().into(),
+        to_json("refresh token auth context", &token.auth)?.into(),
+        micros(token.created_at).into(),
+        micros(token.expires_at).into(),
+        token.used_at.map(micros).into(),
+        token.revoked.into(),
+        true.into(),
+    ];
     if B::SERIALIZED_WRITES {
-        // No concurrent writer can be revoking the family, so one statement that probes
-        // the family for a revoked token (indexed, however long the family has grown)
-        // and inserts is enough: one trip to the writer instead of four.
-        b.write_alone(INSERT_UNLESS_FAMILY_REVOKED, args(false)?)
-            .await?;
+        // No concurrent writer can be revoking the family: one statement, one trip to
+        // the writer.
+        b.write_alone(INSERT_UNLESS_FAMILY_REVOKED, args).await?;
         return Ok(());
     }
-    let mut tx = b.begin_write().await?;
-    let family_revoked = lock_family(b, &mut tx, token.family_id)
-        .await?
-        .iter()
-        .any(|(_, revoked)| *revoked);
-    b.execute(&mut tx, INSERT, args(family_revoked)?).await?;
-    b.commit(tx).await
+    // A revocation locks every token of the family (or of the user) before it updates
+    // them all, so locking any one of them waits for a revocation in progress, and a
+    // revocation that starts later waits for this insert and then revokes the new row too
+    // (its UPDATE reads after this commit). When the lock had to wait, PostgreSQL hands
+    // the locked row back as the revocation left it (READ COMMITTED re-reads a row it
+    // waited for), so its `revoked` flag tells what the statement's older snapshot
+    // cannot. One statement: one round trip, with no transaction around it.
+    b.write_alone(INSERT_LOCKING_FAMILY, args).await?;
+    Ok(())
 }
+
+/// [`INSERT_UNLESS_FAMILY_REVOKED`] for parallel writers (see `insert_once`).
+const INSERT_LOCKING_FAMILY: &str = "WITH locked AS (SELECT revoked FROM refresh_tokens \
+     WHERE family_id = $2 LIMIT 1 FOR UPDATE) \
+     INSERT INTO refresh_tokens \
+     (token_hash, family_id, tenant_id, user_id, client_id, scope, auth, created_at, \
+      expires_at, used_at, revoked) \
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+      ($11 OR EXISTS (SELECT 1 FROM locked WHERE revoked = $12) \
+       OR EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $2 AND revoked = $12))";
 
 /// `Fresh` (carrying the token as now stored, `used_at = now`) for the first use of a
 /// live token; `Reused` (carrying the token as stored before, with its family now
