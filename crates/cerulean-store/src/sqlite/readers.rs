@@ -6,6 +6,10 @@
 //! context switches and a runtime wake-up) than the read itself, so a read runs on the
 //! calling thread with a connection taken from the idle list; a new connection is opened
 //! when none is idle. Their number is thus bounded by the threads that read at once.
+//!
+//! The one case where a read waits is SQLite's own: a reader that meets a WAL being
+//! recovered or reset by another process waits up to the busy timeout, on the calling
+//! thread. That happens after a crash of a writer, not in steady operation.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
