@@ -65,7 +65,8 @@ impl From<Vec<u8>> for Arg {
     }
 }
 
-/// Binds a list of [`Arg`]s to a sqlx query, whatever the backend.
+/// Binds a list of [`Arg`]s to a sqlx (PostgreSQL) query; SQLite binds them in
+/// `sqlite/statements.rs`.
 macro_rules! bind_args {
     ($query:expr, $args:expr) => {{
         let mut query = $query;
@@ -125,32 +126,26 @@ pub(crate) trait Columns {
     fn bytes(&self, col: &str) -> Result<Vec<u8>, String>;
 }
 
-macro_rules! impl_columns {
-    ($row:ty) => {
-        impl Columns for $row {
-            fn text(&self, col: &str) -> Result<String, String> {
-                sqlx::Row::try_get(self, col).map_err(|e| e.to_string())
-            }
-            fn opt_text(&self, col: &str) -> Result<Option<String>, String> {
-                sqlx::Row::try_get(self, col).map_err(|e| e.to_string())
-            }
-            fn int(&self, col: &str) -> Result<i64, String> {
-                sqlx::Row::try_get(self, col).map_err(|e| e.to_string())
-            }
-            fn opt_int(&self, col: &str) -> Result<Option<i64>, String> {
-                sqlx::Row::try_get(self, col).map_err(|e| e.to_string())
-            }
-            fn boolean(&self, col: &str) -> Result<bool, String> {
-                sqlx::Row::try_get(self, col).map_err(|e| e.to_string())
-            }
-            fn bytes(&self, col: &str) -> Result<Vec<u8>, String> {
-                sqlx::Row::try_get(self, col).map_err(|e| e.to_string())
-            }
-        }
-    };
+impl Columns for sqlx::postgres::PgRow {
+    fn text(&self, col: &str) -> Result<String, String> {
+        sqlx::Row::try_get(self, col).map_err(|e| e.to_string())
+    }
+    fn opt_text(&self, col: &str) -> Result<Option<String>, String> {
+        sqlx::Row::try_get(self, col).map_err(|e| e.to_string())
+    }
+    fn int(&self, col: &str) -> Result<i64, String> {
+        sqlx::Row::try_get(self, col).map_err(|e| e.to_string())
+    }
+    fn opt_int(&self, col: &str) -> Result<Option<i64>, String> {
+        sqlx::Row::try_get(self, col).map_err(|e| e.to_string())
+    }
+    fn boolean(&self, col: &str) -> Result<bool, String> {
+        sqlx::Row::try_get(self, col).map_err(|e| e.to_string())
+    }
+    fn bytes(&self, col: &str) -> Result<Vec<u8>, String> {
+        sqlx::Row::try_get(self, col).map_err(|e| e.to_string())
+    }
 }
-
-impl_columns!(sqlx::postgres::PgRow);
 
 /// Reads the columns of one row of table `what`, turning every failure into `Corrupt`.
 pub(crate) struct Reader<'a, R> {

@@ -1,5 +1,6 @@
-//! Mapping sqlx errors to [`StoreError`]s the directory can act on, without leaking
-//! connection secrets.
+//! Mapping database errors to [`StoreError`]s the directory can act on, without leaking
+//! connection secrets: sqlx's (PostgreSQL) here; SQLite's in `sqlite/mod.rs`, which shares
+//! the [`Target`], the constraint-message parsing and the names of duplicates.
 
 use cerulean_directory::StoreError;
 use sqlx::error::{DatabaseError, ErrorKind};

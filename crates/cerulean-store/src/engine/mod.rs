@@ -1,7 +1,8 @@
 //! The store's logic, written once for both backends.
 //!
-//! sqlx's SQLite driver accepts PostgreSQL-style `$1` placeholders, and the statements
-//! the store needs are plain SQL both databases understand (including
+//! Statements use PostgreSQL-style `$1` placeholders, which the SQLite backend binds by
+//! the number in each name, and the statements the store needs are plain SQL both
+//! databases understand (including
 //! `INSERT … ON CONFLICT DO NOTHING`). So every statement, its arguments and the
 //! transaction around it live here, and a backend only supplies the few things that
 //! really differ ([`Backend`]): how a write transaction begins (`BEGIN IMMEDIATE` on

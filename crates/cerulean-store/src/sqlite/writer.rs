@@ -272,27 +272,28 @@ fn commit_group(conn: &Connection, group: Vec<Alone>) {
     let mut rest = group.into_iter();
     while let Some(write) = rest.next() {
         let outcome = write.run(conn, !alone);
-        let failed = outcome.error();
-        outcomes.push(outcome);
-        if let Some(e) = failed.filter(|_| alone || conn.is_autocommit()) {
-            // The only write failed, or SQLite rolled the whole transaction back (disk
-            // full, I/O error): the writes before this one are gone too, and the rest
-            // must not run outside a transaction.
-            if !conn.is_autocommit() {
-                let _ = control(conn, "ROLLBACK");
-            }
-            for outcome in outcomes {
-                if alone {
-                    outcome.send();
-                } else {
-                    outcome.fail(&e);
-                }
-            }
-            for write in rest {
-                write.fail(&e);
-            }
-            return;
+        // The only write failed, or SQLite rolled the whole transaction back (disk full,
+        // I/O error): the writes before this one are gone too, and the rest must not run
+        // outside a transaction.
+        let lost = outcome
+            .error()
+            .filter(|_| alone || conn.is_autocommit())
+            .map(SqlError::again);
+        let Some(e) = lost else {
+            outcomes.push(outcome);
+            continue;
+        };
+        if !conn.is_autocommit() {
+            let _ = control(conn, "ROLLBACK");
         }
+        outcome.send();
+        for outcome in outcomes {
+            outcome.fail(&e);
+        }
+        for write in rest {
+            write.fail(&e);
+        }
+        return;
     }
     match control(conn, "COMMIT") {
         Ok(()) => {
@@ -353,10 +354,9 @@ impl Outcome {
         }
     }
 
-    fn error(&self) -> Option<SqlError> {
+    fn error(&self) -> Option<&SqlError> {
         match self {
-            Outcome::Rows(_, Err(e)) => Some(e.again()),
-            Outcome::Affected(_, Err(e)) => Some(e.again()),
+            Outcome::Rows(_, Err(e)) | Outcome::Affected(_, Err(e)) => Some(e),
             _ => None,
         }
     }
