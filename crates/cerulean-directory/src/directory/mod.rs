@@ -8,6 +8,7 @@ mod device_refusal;
 mod device_registration;
 mod devices;
 mod groups;
+mod hash_workers;
 mod hello_keys;
 mod passwords;
 mod signin;
@@ -22,6 +23,7 @@ use crate::authority::LockoutPolicy;
 use crate::clock::Clock;
 use crate::error::DirectoryResult;
 use crate::store::Store;
+use hash_workers::HashWorkers;
 
 pub use applications::{NewApplication, NewClientSecret};
 pub use device_refusal::DeviceRefusal;
@@ -42,9 +44,8 @@ pub struct Directory {
     hasher: PasswordHasher,
     password_policy: PasswordPolicy,
     lockout_policy: LockoutPolicy,
-    /// Bounds concurrent argon2id work to the number of cores: more would only queue on
-    /// the blocking pool while each holds ~19 MiB of memory.
-    hash_permits: Arc<tokio::sync::Semaphore>,
+    /// argon2id work, one thread per core (see [`hash_workers`]).
+    hash_workers: HashWorkers,
 }
 
 impl Directory {
@@ -53,15 +54,15 @@ impl Directory {
         clock: Arc<dyn Clock>,
         params: PasswordParams,
     ) -> DirectoryResult<Self> {
+        let hasher = PasswordHasher::new(params)?;
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Self {
             store,
             clock,
-            hasher: PasswordHasher::new(params)?,
+            hash_workers: HashWorkers::start(&hasher, cores)?,
+            hasher,
             password_policy: PasswordPolicy::default(),
             lockout_policy: LockoutPolicy::default(),
-            hash_permits: Arc::new(tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(2, |n| n.get()),
-            )),
         })
     }
 

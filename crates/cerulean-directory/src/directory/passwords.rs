@@ -1,6 +1,6 @@
-//! Password rules and hashing off the async executor.
+//! Password rules.
 
-use cerulean_crypto::{PasswordHasher, SecretString};
+use cerulean_crypto::SecretString;
 
 use crate::error::{DirectoryError, DirectoryResult};
 
@@ -46,25 +46,6 @@ impl PasswordPolicy {
         }
         Ok(())
     }
-}
-
-/// Hashes on the blocking pool: argon2id takes tens of milliseconds of CPU and must not
-/// stall the async workers.
-pub(crate) async fn hash_blocking(
-    hasher: &PasswordHasher,
-    permits: &tokio::sync::Semaphore,
-    password: &SecretString,
-) -> DirectoryResult<String> {
-    let _permit = permits
-        .acquire()
-        .await
-        .map_err(|_| DirectoryError::Internal("password hashing is shutting down".into()))?;
-    let hasher = hasher.clone();
-    let password = password.clone();
-    tokio::task::spawn_blocking(move || hasher.hash(&password))
-        .await
-        .map_err(|e| DirectoryError::Internal(format!("hashing task failed: {e}")))?
-        .map_err(DirectoryError::from)
 }
 
 #[cfg(test)]

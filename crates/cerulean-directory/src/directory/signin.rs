@@ -154,33 +154,25 @@ impl Directory {
         Ok(None)
     }
 
-    /// Verifies on the blocking pool, at most one hash per core at a time.
+    /// Verifies on the password threads.
     async fn verify_password(
         &self,
         password: &SecretString,
         hash: String,
     ) -> DirectoryResult<bool> {
-        let _permit = self.hash_permits.acquire().await.map_err(|_| {
-            DirectoryError::Internal("password hashing is shutting down".to_string())
-        })?;
-        let hasher = self.hasher.clone();
         let password = password.clone();
-        tokio::task::spawn_blocking(move || hasher.verify(&password, &hash))
-            .await
-            .map_err(|e| DirectoryError::Internal(format!("verify task failed: {e}")))?
+        self.hash_workers
+            .run(move |hasher| hasher.verify(&password, &hash))
+            .await?
             .map_err(DirectoryError::from)
     }
 
     /// Spends a verify's worth of time for users that do not exist.
     async fn verify_dummy(&self, password: &SecretString) -> DirectoryResult<()> {
-        let _permit = self.hash_permits.acquire().await.map_err(|_| {
-            DirectoryError::Internal("password hashing is shutting down".to_string())
-        })?;
-        let hasher = self.hasher.clone();
         let password = password.clone();
-        tokio::task::spawn_blocking(move || hasher.verify_dummy(&password))
+        self.hash_workers
+            .run(move |hasher| hasher.verify_dummy(&password))
             .await
-            .map_err(|e| DirectoryError::Internal(format!("verify task failed: {e}")))
     }
 
     async fn audit_sign_in(

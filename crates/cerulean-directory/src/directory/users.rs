@@ -6,7 +6,6 @@ use cerulean_crypto::SecretString;
 use serde_json::json;
 
 use super::Directory;
-use super::passwords::hash_blocking;
 use super::tenants::duplicate_as;
 use crate::audit::ActionContext;
 use crate::error::{DirectoryError, DirectoryResult};
@@ -26,6 +25,15 @@ pub struct NewUser {
 }
 
 impl Directory {
+    /// Hashes a new password on the password threads.
+    async fn hash_password(&self, password: &SecretString) -> DirectoryResult<String> {
+        let password = password.clone();
+        self.hash_workers
+            .run(move |hasher| hasher.hash(&password))
+            .await?
+            .map_err(DirectoryError::from)
+    }
+
     /// Creates a user in the tenant that owns the UPN's domain.
     pub async fn create_user(&self, ctx: &ActionContext, new: NewUser) -> DirectoryResult<User> {
         let (upn, domain_name) = names::upn(&new.upn)?;
@@ -53,7 +61,7 @@ impl Directory {
                     });
                 }
                 self.password_policy.check(password, &upn)?;
-                Some(hash_blocking(&self.hasher, &self.hash_permits, password).await?)
+                Some(self.hash_password(password).await?)
             }
             None => None,
         };
@@ -120,8 +128,7 @@ impl Directory {
     ) -> DirectoryResult<User> {
         let mut current = self.user_or_not_found(tenant, user).await?;
         self.password_policy.check(password, &current.upn)?;
-        current.password_hash =
-            Some(hash_blocking(&self.hasher, &self.hash_permits, password).await?);
+        current.password_hash = Some(self.hash_password(password).await?);
         current.password_changed_at = Some(self.clock.now());
         let user = self
             .write_user(ctx, current, "user.password.set", json!({}))
