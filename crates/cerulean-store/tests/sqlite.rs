@@ -88,11 +88,7 @@ async fn reopening_keeps_data_and_does_not_migrate_again() {
 
 #[tokio::test]
 async fn a_newer_schema_is_refused_with_a_clear_message() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("cerulean.db");
-    SqliteStore::open(&path).await.unwrap().close().await;
-
-    let conn = rusqlite::Connection::open(&path).unwrap();
+    let (_dir, path, conn) = migrated_database().await;
     conn.execute(
         "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)",
         [],
@@ -283,10 +279,7 @@ async fn the_family_revocation_probe_is_one_index_lookup() {
     // Every rotation asks whether the family has a revoked member; a family gains a row
     // per rotation, so the question must be answered by the (family_id, revoked) index,
     // not by reading the family.
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("cerulean.db");
-    SqliteStore::open(&path).await.unwrap().close().await;
-    let conn = rusqlite::Connection::open(&path).unwrap();
+    let (_dir, _path, conn) = migrated_database().await;
     let plan: Vec<String> = conn
         .prepare(
             "EXPLAIN QUERY PLAN SELECT 1 FROM refresh_tokens WHERE family_id = ?1 AND revoked = 1",
@@ -302,4 +295,14 @@ async fn the_family_revocation_probe_is_one_index_lookup() {
             "SEARCH refresh_tokens USING COVERING INDEX refresh_tokens_family_revoked (family_id=? AND revoked=?)"
         ]
     );
+}
+
+/// A database file with the current schema, closed by the store, and a raw connection to
+/// it (the directory must outlive both).
+async fn migrated_database() -> (tempfile::TempDir, std::path::PathBuf, rusqlite::Connection) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cerulean.db");
+    SqliteStore::open(&path).await.unwrap().close().await;
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    (dir, path, conn)
 }
